@@ -1,0 +1,5 @@
+import sys
+
+from advocacy.cli import main
+
+sys.exit(main())

@@ -1,0 +1,194 @@
+"""Load all, validate all, then render and write, atomically.
+
+Nothing is written until every document has rendered to HTML, and each output
+replaces the previous one by a rename, so a failed build keeps the last good
+files.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from advocacy import schema
+from advocacy.citations import Bibliography, Citer, clusters_in, read_bibliography
+from advocacy.config import Paths
+from advocacy.corpus import Corpus, load_corpus
+from advocacy.errors import ContentError, Problem, suggest
+from advocacy.render import Views, document_context, environment, fill_citations, render_document
+
+
+@dataclass
+class Project:
+    """Validated content and bibliography, ready to render."""
+
+    paths: Paths
+    corpus: Corpus
+    bibliography: Bibliography
+
+
+@dataclass
+class Built:
+    id: str
+    document: schema.Document
+    html: Path
+    pdf: Path | None
+    pages: int | None
+
+
+def load_project(paths: Paths) -> Project:
+    """Read and check everything; raise ContentError with every problem found."""
+    problems: list[Problem] = []
+    bib, found = read_bibliography(paths.bibliography, paths.shown(paths.bibliography))
+    problems.extend(found)
+    try:
+        corpus = load_corpus(paths.content, paths.root)
+    except ContentError as exc:
+        raise ContentError(exc.problems + problems) from None
+    problems.extend(check_citations(corpus, bib))
+    problems.extend(check_styles(corpus, paths))
+    if any(p.level == "error" for p in problems):
+        raise ContentError(problems)
+    return Project(paths, corpus, bib)
+
+
+def check_citations(corpus: Corpus, bib: Bibliography) -> list[Problem]:
+    """Every cited key, in prose and in `sources`, must be in the bibliography."""
+    problems = []
+    keys = sorted(bib.keys)
+    items = list(corpus.sources.items())
+    if corpus.project_source is not None:
+        items.append((("project", "project"), corpus.project_source))
+    for (kind, record_id), source in items:
+        model = corpus.project if kind == "project" else corpus.records[kind][record_id]
+        for loc, key in _cited_keys(model, ()):
+            if key not in bib.keys:
+                message = f"unknown citation key '{key}'{suggest(key, keys)}"
+                problems.append(source.problem(loc, message))
+    return problems
+
+
+def _cited_keys(model, loc: tuple):
+    prose = set(schema.prose_fields(type(model)))
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if name == "sources":
+            yield from (((*loc, name, i), key) for i, key in enumerate(value))
+        elif name in prose and value is not None:
+            texts = value if isinstance(value, list) else [value]
+            for i, text in enumerate(texts):
+                where = (*loc, name, i) if isinstance(value, list) else (*loc, name)
+                for _offset, _cluster, found in clusters_in(text):
+                    yield from ((where, key) for key in found)
+        elif isinstance(value, schema.BaseModel):
+            yield from _cited_keys(value, (*loc, name))
+
+
+def check_styles(corpus: Corpus, paths: Paths) -> list[Problem]:
+    problems = []
+    for record_id, document in corpus.documents.items():
+        style = document.citation_style
+        if style != "chicago-author-date" and paths.csl_style(style) is None:
+            source = corpus.sources[("document", record_id)]
+            message = (
+                f"citation_style: no style '{style}'; put {style}.csl in content/ or "
+                "templates/csl/, or use 'chicago-author-date'"
+            )
+            problems.append(source.problem(("citation_style",), message))
+    return problems
+
+
+def render_html(project: Project, document: schema.Document) -> str:
+    """Render one document to a complete HTML page, citations formatted."""
+    citer = Citer()
+    views = Views(project.corpus, citer)
+    env = environment(project.paths)
+    context = document_context(project.corpus, document, views)
+    context["stylesheet"] = stylesheet(project.paths)
+    html = render_document(env, document, context)
+    style = project.paths.csl_style(document.citation_style)
+    formatted = citer.format(project.bibliography.path, style, document.language)
+    return fill_citations(html, formatted)
+
+
+def stylesheet(paths: Paths) -> str:
+    """The house CSS, inlined so each HTML file stands alone."""
+    css = paths.templates / "css"
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(css.glob("*.css")))
+
+
+def build(paths: Paths, only: list[str] | None = None, pdf: bool = True) -> list[Built]:
+    """Build the named documents (all when None) as HTML and PDF, and the index."""
+    project = load_project(paths)
+    documents = project.corpus.documents
+    chosen = only or list(documents)
+    pages_html = {doc_id: render_html(project, documents[doc_id]) for doc_id in chosen}
+    paths.build.mkdir(parents=True, exist_ok=True)
+    built = []
+    for doc_id, html in pages_html.items():
+        html_path = paths.build / f"{doc_id}.html"
+        atomic_write(html_path, html.encode("utf-8"))
+        pdf_path, pages = None, None
+        if pdf:
+            pdf_path = paths.build / f"{doc_id}.pdf"
+            pages = write_pdf_atomic(html, paths, pdf_path)
+        built.append(Built(doc_id, documents[doc_id], html_path, pdf_path, pages))
+    write_index(project, built)
+    return built
+
+
+def write_pdf_atomic(html: str, paths: Paths, target: Path) -> int:
+    from advocacy.pdf import quiet_weasyprint, write_pdf
+
+    quiet_weasyprint()
+    allowed = [paths.templates, paths.content / "assets"]
+    with _temporary_beside(target) as temporary:
+        pages = write_pdf(html, paths.templates, allowed, temporary)
+        os.replace(temporary, target)
+    return pages
+
+
+def write_index(project: Project, built: list[Built]) -> None:
+    """build/index.html: every document with its type, date and page count."""
+    from advocacy.pdf import page_count
+
+    env = environment(project.paths)
+    rows = []
+    for doc_id, document in project.corpus.documents.items():
+        pdf = project.paths.build / f"{doc_id}.pdf"
+        html = project.paths.build / f"{doc_id}.html"
+        if not html.exists():
+            continue
+        pages = page_count(pdf) if pdf.exists() else None
+        rows.append({"id": doc_id, "doc": document, "pages": pages, "has_pdf": pdf.exists()})
+    page = env.get_template("index.html.j2").render(
+        project=project.corpus.project,
+        rows=rows,
+        stylesheet=stylesheet(project.paths),
+    )
+    atomic_write(project.paths.build / "index.html", page.encode("utf-8"))
+
+
+def atomic_write(target: Path, data: bytes) -> None:
+    with _temporary_beside(target) as temporary:
+        temporary.write_bytes(data)
+        os.replace(temporary, target)
+
+
+class _temporary_beside:
+    """A temporary path in target's folder, removed if it is still there at exit."""
+
+    def __init__(self, target: Path):
+        self.target = target
+
+    def __enter__(self) -> Path:
+        handle, name = tempfile.mkstemp(prefix=f".{self.target.name}.", dir=self.target.parent)
+        os.close(handle)
+        self.path = Path(name)
+        self.path.chmod(0o644)
+        return self.path
+
+    def __exit__(self, *exc) -> None:
+        self.path.unlink(missing_ok=True)

@@ -1,0 +1,115 @@
+"""Command line: `advocacy build | check | list`.
+
+Exit status: 0 success, 1 content errors, 2 usage errors. A problem in the
+content is printed one line per problem and never as a Python traceback;
+`--debug` shows the traceback of an unexpected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from advocacy import __version__, schema
+from advocacy.config import Paths
+from advocacy.errors import ContentError, one_of, plural, suggest
+
+
+class UsageError(Exception):
+    """The command line asks for something that does not exist."""
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="advocacy",
+        description="Build policy briefs, position papers and synthesis reports from YAML.",
+    )
+    top.add_argument("--version", action="version", version=f"advocacy {__version__}")
+    top.add_argument("--root", type=Path, default=Path.cwd(), help="project folder (default: .)")
+    top.add_argument("--content", type=Path, help="content folder (default: ROOT/content)")
+    top.add_argument("--out", type=Path, help="build folder (default: ROOT/build)")
+    top.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    commands = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    build = commands.add_parser("build", help="build documents as HTML and PDF")
+    build.add_argument("documents", nargs="*", metavar="DOCUMENT_ID", help="default: all")
+    build.add_argument("--html-only", action="store_true", help="skip the PDFs")
+    commands.add_parser("check", help="validate the content; build nothing")
+    commands.add_parser("list", help="list documents and the records they draw on")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # argparse prints its own usage message
+        return int(exc.code or 0)
+    paths = Paths.at(args.root, args.content, args.out)
+    try:
+        return COMMANDS[args.command](args, paths)
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(exc.summary(), file=sys.stderr)
+        return 1
+    except UsageError as exc:
+        print(f"advocacy: error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # an unexpected failure: say so plainly
+        if args.debug:
+            raise
+        print(f"advocacy: internal error: {exc!r} (run with --debug for details)", file=sys.stderr)
+        return 3
+
+
+def cmd_build(args, paths: Paths) -> int:
+    from advocacy.build import build, load_project
+
+    only = args.documents or None
+    if only:
+        known = load_project(paths).corpus.documents
+        for doc_id in only:
+            if doc_id not in known:
+                raise UsageError(
+                    f"no document '{doc_id}'{suggest(doc_id, known)}; "
+                    f"expected one of {one_of(known)}"
+                )
+    built = build(paths, only, pdf=not args.html_only)
+    for item in built:
+        pages = f", {plural(item.pages, 'page')}" if item.pages else ""
+        outputs = " and ".join(paths.shown(p) for p in (item.html, item.pdf) if p)
+        print(f"built {outputs}{pages}")
+    print(f"built {paths.shown(paths.build / 'index.html')}")
+    return 0
+
+
+def cmd_check(args, paths: Paths) -> int:
+    from advocacy.build import load_project
+
+    project = load_project(paths)
+    counts = {kind: len(records) for kind, records in project.corpus.records.items()}
+    total = sum(counts.values())
+    print(f"content is valid: {plural(total, 'record')}, {plural(len(project.bibliography.keys), 'reference')}")
+    return 0
+
+
+def cmd_list(args, paths: Paths) -> int:
+    from advocacy.build import load_project
+
+    corpus = load_project(paths).corpus
+    for doc_id, doc in corpus.documents.items():
+        print(f"{doc_id}  ({schema.DOCUMENT_TYPE_LABELS[doc.type]}, {doc.date})")
+        print(f"  {doc.title}")
+        for name in schema.LINKS["document"]:
+            value = getattr(doc, name)
+            ids = value if isinstance(value, list) else [value] if value else []
+            if ids:
+                print(f"  {name}: {', '.join(ids)}")
+    return 0
+
+
+COMMANDS = {"build": cmd_build, "check": cmd_check, "list": cmd_list}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Where things are: the project root, its content, templates and build folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The folders a build reads and writes, all under one project root."""
+
+    root: Path
+    content: Path
+    templates: Path
+    build: Path
+
+    @classmethod
+    def at(cls, root: Path, content: Path | None = None, build: Path | None = None) -> Paths:
+        root = root.resolve()
+        templates = root / "templates"
+        if not templates.is_dir():
+            templates = PACKAGE_ROOT / "templates"
+        return cls(
+            root=root,
+            content=(content or root / "content").resolve(),
+            templates=templates,
+            build=(build or root / "build").resolve(),
+        )
+
+    @property
+    def bibliography(self) -> Path:
+        return self.content / "references.bib"
+
+    def shown(self, path: Path) -> str:
+        """path as the user should see it: relative to the root when inside it."""
+        try:
+            return str(path.resolve().relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def csl_style(self, name: str) -> Path | None:
+        """The .csl file for a style name; None means pandoc's built-in Chicago."""
+        if name == "chicago-author-date":
+            return None
+        for folder in (self.content, self.templates / "csl"):
+            candidate = folder / f"{name}.csl"
+            if candidate.is_file():
+                return candidate
+        return None

@@ -1,0 +1,195 @@
+"""Find and read the YAML content, keeping the line and column of every value.
+
+Scalars stay text as written (no YAML 1.1 guessing: `NO` is not false, `1.10`
+is not 1.1); the schema turns text into numbers and dates. Anchors, aliases,
+tags and duplicate keys are refused, so what a contributor reads is what the
+build sees.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from advocacy.errors import Problem
+
+# One folder per record kind, in the order they are read.
+KIND_FOLDERS = {
+    "event": "events",
+    "exclusion": "exclusions",
+    "initiative": "initiatives",
+    "theme": "themes",
+    "engagement": "engagements",
+    "recommendation": "recommendations",
+    "document": "documents",
+}
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+Position = tuple[int, int]
+Path_ = tuple  # a path into a record: ('reaches', 1)
+
+
+@dataclass
+class Source:
+    """One YAML file read: its data, and where each value stands in it."""
+
+    path: str
+    data: object
+    positions: dict[Path_, Position] = field(default_factory=dict)
+
+    def position(self, loc: Path_) -> Position:
+        """Return the position of loc, or of its nearest parent that has one."""
+        loc = tuple(loc)
+        while loc not in self.positions and loc:
+            loc = loc[:-1]
+        return self.positions.get(loc, (1, 1))
+
+    def problem(self, loc: Path_, message: str, level: str = "error") -> Problem:
+        line, column = self.position(loc)
+        return Problem(self.path, line, column, message, level)
+
+
+class StrictLoader(yaml.SafeLoader):
+    """SafeLoader that keeps every scalar as text and refuses what surprises."""
+
+    yaml_implicit_resolvers: dict = {}
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _refuse(event, "aliases (*name) are not allowed; write the value out")
+        if getattr(event, "anchor", None):
+            raise _refuse(event, "anchors (&name) are not allowed; write the value out")
+        tag = getattr(event, "tag", None)
+        if tag is not None and not (isinstance(event, yaml.ScalarEvent) and tag == "!"):
+            raise _refuse(event, f"tags ({tag}) are not allowed; remove the tag")
+        return super().compose_node(parent, index)
+
+
+def _refuse(event, message: str) -> yaml.MarkedYAMLError:
+    return yaml.MarkedYAMLError(problem=message, problem_mark=event.start_mark)
+
+
+def read_source(path: Path, shown: str) -> tuple[Source | None, list[Problem]]:
+    """Read one YAML file; return its Source, or the problems that stop it."""
+    raw = path.read_bytes()
+    text, problems = _decode(raw, shown)
+    if problems:
+        return None, problems
+    if not re.search(r"^[ \t]*[^#\s]", text, re.MULTILINE):
+        return None, [Problem(shown, 1, 1, "the file is empty; write a YAML mapping")]
+    try:
+        loader = StrictLoader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        return None, [_yaml_problem(exc, shown)]
+    except yaml.YAMLError as exc:  # pragma: no cover - errors without a mark
+        return None, [Problem(shown, 1, 1, str(exc))]
+    source = Source(shown, None)
+    problems: list[Problem] = []
+    source.data = _convert(node, (), source, problems)
+    if not isinstance(source.data, dict):
+        problems.append(source.problem((), "expected a mapping of field: value at the top"))
+    return source, problems
+
+
+def _decode(raw: bytes, shown: str) -> tuple[str, list[Problem]]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8"
+        return "", [Problem(shown, line, column, message)]
+    text = text.replace("\r\n", "\n")
+    bad = CONTROL.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        message = f"control character U+{ord(bad.group()):04X} is not allowed; delete it"
+        return "", [Problem(shown, line, column, message)]
+    return text, []
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = exc.problem or "invalid YAML"
+    if "'\\t'" in problem:
+        message = "a tab character is used for indentation; indent with spaces"
+    elif "expected a single document" in (exc.context or ""):
+        message = "a second YAML document ('---') is not allowed; one record per file"
+    elif "mapping values are not allowed" in problem:
+        message = "a ': ' inside a value; quote the value that contains ': '"
+    else:
+        message = f"invalid YAML: {problem}"
+        if exc.context:
+            message += f" ({exc.context})"
+    return Problem(shown, line, column, message)
+
+
+def _convert(node, loc: Path_, source: Source, problems: list[Problem]):
+    source.positions[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.ScalarNode):
+        return node.value
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, (*loc, i), source, problems) for i, item in enumerate(node.value)]
+    result: dict[str, object] = {}
+    seen: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            problems.append(Problem(source.path, line, column, "a key must be plain text"))
+            continue
+        key, line = key_node.value, key_node.start_mark.line + 1
+        if key in seen:
+            message = f"duplicate key '{key}' (first on line {seen[key]}); keep one"
+            problems.append(Problem(source.path, line, key_node.start_mark.column + 1, message))
+            continue
+        seen[key] = line
+        result[key] = _convert(value_node, (*loc, key), source, problems)
+    return result
+
+
+@dataclass
+class RawRecord:
+    kind: str
+    id: str
+    source: Source
+
+
+def find_records(content_dir: Path, root: Path) -> tuple[list[RawRecord], list[Problem]]:
+    """Read every record file under content_dir, one folder per kind."""
+    records: list[RawRecord] = []
+    problems: list[Problem] = []
+    for kind, folder in KIND_FOLDERS.items():
+        for path in sorted((content_dir / folder).glob("*.y*ml")):
+            shown = _shown(path, root)
+            record_id = path.stem
+            if not ID_PATTERN.match(record_id):
+                message = (
+                    f"file name '{path.name}' is not a valid id; use lower-case letters, "
+                    "digits and '-'"
+                )
+                problems.append(Problem(shown, 1, 1, message))
+                continue
+            source, found = read_source(path, shown)
+            problems.extend(found)
+            if source is not None and isinstance(source.data, dict):
+                records.append(RawRecord(kind, record_id, source))
+    return records, problems
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,140 @@
+"""Document type -> Jinja template -> HTML.
+
+Templates see views: the document's records with their links resolved and
+their Markdown already turned into safe HTML. Content never reaches the
+template compiler, so a `{{ }}` in YAML prints as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from types import SimpleNamespace
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from advocacy import schema
+from advocacy.citations import PLACEHOLDER, PLACEHOLDER_RE, REFERENCES, Citer, cluster_for
+from advocacy.config import Paths
+from advocacy.corpus import Corpus
+from advocacy.prose import ProseRenderer, sanitise_citations
+
+# Fields rendered inline (one paragraph, no <p>); all other prose is block.
+INLINE = {"statement", "action", "key_messages", "points", "main_recommendation"}
+
+
+def environment(paths: Paths) -> jinja2.Environment:
+    """Jinja with autoescape and StrictUndefined; templates from templates/."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(paths.templates)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["actor_labels"] = schema.ACTOR_LABELS
+    env.globals["type_labels"] = schema.DOCUMENT_TYPE_LABELS
+    env.filters["by_actor"] = by_actor
+    env.filters["actor_label"] = schema.ACTOR_LABELS.__getitem__
+    return env
+
+
+def by_actor(recommendations: Iterable[Any]) -> list[tuple[str, list[Any]]]:
+    """Group recommendations by addressee, in the order of ACTOR_LABELS."""
+    groups = []
+    for actor, label in schema.ACTOR_LABELS.items():
+        found = [r for r in recommendations if actor in r.addressed_to]
+        if found:
+            groups.append((label, found))
+    return groups
+
+
+class Views:
+    """Builds the views of one document's records, collecting its citations."""
+
+    def __init__(self, corpus: Corpus, citer: Citer):
+        self.corpus = corpus
+        self.prose = ProseRenderer(citer)
+        self._cache: dict[tuple[str, str], SimpleNamespace] = {}
+
+    def record(self, kind: str, record_id: str) -> SimpleNamespace:
+        key = (kind, record_id)
+        if key not in self._cache:
+            self._cache[key] = self._build(kind, self.corpus.get(kind, record_id))
+        return self._cache[key]
+
+    def records(self, kind: str, ids: list[str]) -> list[SimpleNamespace]:
+        return [self.record(kind, i) for i in ids]
+
+    def _build(self, kind: str, record: schema.Record) -> SimpleNamespace:
+        view = self.fields(record)
+        view.kind = kind
+        view.cited_sources = self.cite(record.sources)
+        for name, kinds in schema.LINKS.get(kind, {}).items():
+            if kind == "document":
+                continue
+            ids = getattr(record, name)
+            setattr(view, name, [self.record(*self._kind_of(i, kinds), ) for i in ids])
+        return view
+
+    def _kind_of(self, record_id: str, kinds: tuple[str, ...]) -> tuple[str, str]:
+        kind = next(k for k in kinds if record_id in self.corpus.records[k])
+        return kind, record_id
+
+    def fields(self, model: Any) -> SimpleNamespace:
+        prose = set(schema.prose_fields(type(model)))
+        values = {}
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            if name in prose and value is not None:
+                value = self._prose(name, value)
+            values[name] = value
+        return SimpleNamespace(**values)
+
+    def _prose(self, name: str, value: str | list[str]) -> Markup | list[Markup]:
+        render = self.prose.inline if name in INLINE else self.prose.block
+        if isinstance(value, list):
+            return [render(item) for item in value]
+        return render(value)
+
+    def cite(self, keys: list[str]) -> Markup:
+        if not keys:
+            return Markup("")
+        return Markup(self.prose.citer.replace(cluster_for(keys)))
+
+
+def document_context(corpus: Corpus, document: schema.Document, views: Views) -> dict:
+    """Everything a document template may use."""
+    doc = views.fields(document)
+    doc.type_label = schema.DOCUMENT_TYPE_LABELS[document.type]
+    doc.year = document.date.year
+    project = views.fields(corpus.project)
+    project.organisation = views.fields(corpus.project.organisation)
+    return {
+        "doc": doc,
+        "project": project,
+        "event": views.record("event", document.event) if document.event else None,
+        "engagements": views.records("engagement", document.engagements),
+        "exclusions": views.records("exclusion", document.exclusions),
+        "initiatives": views.records("initiative", document.initiatives),
+        "themes": views.records("theme", document.themes),
+        "recommendations": views.records("recommendation", document.recommendations),
+        "way_forward": views.records("recommendation", document.way_forward),
+        "references": Markup(PLACEHOLDER.format(REFERENCES)),
+    }
+
+
+def render_document(env: jinja2.Environment, document: schema.Document, context: dict) -> str:
+    template = env.get_template(f"{document.type}.html.j2")
+    return template.render(**context)
+
+
+def fill_citations(html: str, formatted: dict[str, str]) -> str:
+    """Put the formatted citations and reference list in place of placeholders."""
+
+    def one(match) -> str:
+        return sanitise_citations(formatted.get(match.group(1), ""))
+
+    return PLACEHOLDER_RE.sub(one, html)

@@ -1,0 +1,318 @@
+"""The record kinds and their fields: the one source of truth for content.
+
+Every value arrives as text (see content.py); these models turn text into
+numbers, dates and choices, and name what is allowed. Fields marked PROSE hold
+Markdown with [@citations]; every other text field is printed as plain text.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal, get_args, get_origin
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+
+class ProseMarker:
+    """Metadata marking a field as Markdown prose with citations."""
+
+
+PROSE = ProseMarker()
+NULL_WORDS = {"null", "none", "~", "nil"}
+
+
+def _real_text(value: str) -> str:
+    if value.strip().lower() in NULL_WORDS:
+        raise ValueError(f"'{value}' is not text; write the value, or remove the field")
+    return value
+
+
+Text = Annotated[str, Field(min_length=1), AfterValidator(_real_text)]
+Prose = Annotated[str, Field(min_length=1), AfterValidator(_real_text), PROSE]
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+CiteKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][\w:.#$%&+?<>~/-]*$")]
+Count = Annotated[int, Field(ge=0)]
+
+Actor = Literal[
+    "national-government",
+    "local-government",
+    "regional-bodies",
+    "un-agencies",
+    "academia",
+    "sse-movement",
+]
+ACTOR_LABELS = {
+    "national-government": "National governments",
+    "local-government": "Local governments",
+    "regional-bodies": "Regional bodies (ASEAN, ASEM)",
+    "un-agencies": "UN agencies",
+    "academia": "Academia",
+    "sse-movement": "The SSE movement",
+}
+DocumentType = Literal["policy-brief", "position-paper", "synthesis-report"]
+DOCUMENT_TYPE_LABELS = {
+    "policy-brief": "Policy brief",
+    "position-paper": "Position paper",
+    "synthesis-report": "Synthesis report",
+}
+
+
+MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+class PartialDate(BaseModel):
+    """A date written YYYY, YYYY-MM or YYYY-MM-DD; printed at its precision."""
+
+    model_config = ConfigDict(frozen=True)
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+
+    @classmethod
+    def parse(cls, text: str) -> PartialDate:
+        match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", str(text).strip())
+        if not match:
+            raise ValueError(f"expected a date as YYYY-MM-DD, YYYY-MM or YYYY; got '{text}'")
+        year, month, day = (int(g) if g else None for g in match.groups())
+        date(year, month or 1, day or 1)  # raises ValueError on 2021-02-30
+        return cls(year=year, month=month, day=day)
+
+    def __str__(self) -> str:
+        if self.day:
+            return f"{self.day} {MONTHS[self.month - 1]} {self.year}"
+        if self.month:
+            return f"{MONTHS[self.month - 1]} {self.year}"
+        return str(self.year)
+
+    def iso(self) -> str:
+        parts = [f"{self.year:04d}"]
+        parts += [f"{n:02d}" for n in (self.month, self.day) if n]
+        return "-".join(parts)
+
+
+def _to_partial_date(value: object) -> PartialDate:
+    if isinstance(value, PartialDate):
+        return value
+    return PartialDate.parse(str(value))
+
+
+When = Annotated[PartialDate, BeforeValidator(_to_partial_date)]
+
+
+class Record(BaseModel):
+    """Fields every record has."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    id: Id = Field(description="Taken from the file name; if written, it must match.")
+    sources: list[CiteKey] = Field(
+        default_factory=list, description="Citation keys the record rests on."
+    )
+
+
+class Person(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    name: Text
+    role: Text | None = None
+
+
+class Programme(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    keynotes: Count
+    case_studies: Count
+    partnership_speakers: Count
+
+
+class Event(Record):
+    """A convening: the open space whose conversation the documents draw on."""
+
+    name: Text
+    short_name: Text
+    forum: Text
+    date: When
+    format: Text
+    organiser: Text
+    host: Text | None = None
+    participants: Count
+    speakers: Count
+    moderators: Count
+    programme: Programme
+    synthesis_strands: list[Text] = Field(min_length=1)
+    summary: Prose | None = None
+
+
+class Exclusion(Record):
+    """A face of social exclusion: who is excluded, as stated at the event."""
+
+    name: Text
+    community: Text
+    statement: Prose = Field(description="The point as the synthesis states it.")
+    cross_cutting: bool = False
+    evidence: Prose | None = None
+
+
+class Initiative(Record):
+    """A people's alternative: a community initiative with a social-protection thrust."""
+
+    name: Text
+    statement: Prose
+    reaches: list[Id] = Field(default_factory=list, description="Exclusion ids.")
+    evidence: Prose | None = None
+
+
+class Theme(Record):
+    """An alternative socio-economic model to mainstream."""
+
+    name: Text
+    statement: Prose
+    evidence: Prose | None = None
+
+
+class Engagement(Record):
+    """One of the areas of engagement that group the records above."""
+
+    number: Annotated[int, Field(ge=1)]
+    title: Text
+    lead: Text | None = None
+    points: list[Prose] = Field(default_factory=list)
+    exclusions: list[Id] = Field(default_factory=list)
+    initiatives: list[Id] = Field(default_factory=list)
+    themes: list[Id] = Field(default_factory=list)
+    summary: Prose | None = None
+
+
+class Recommendation(Record):
+    """A policy ask, addressed to named actors, with the evidence behind it."""
+
+    title: Text
+    action: Prose
+    addressed_to: list[Actor] = Field(min_length=1)
+    timeframe: Text | None = None
+    rests_on: list[Id] = Field(default_factory=list, description="Record ids.")
+    rationale: Prose | None = None
+
+
+class Organisation(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    name: Text
+    short_name: Text
+    url: Text | None = None
+    contact: Text | None = None
+    about: Prose | None = None
+
+
+class Project(BaseModel):
+    """content/project.yaml: who publishes, under which licence."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    organisation: Organisation
+    licence: Text = "CC BY 4.0"
+    licence_url: Text | None = None
+    sources: list[CiteKey] = Field(default_factory=list)
+
+
+class Document(Record):
+    """What to publish, and which records it draws on, in their order."""
+
+    type: DocumentType
+    title: Text
+    subtitle: Text | None = None
+    short_title: Text
+    status: Literal["final", "draft"] = "final"
+    authors: list[Person] = Field(min_length=1)
+    date: When
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
+    audience: Text
+    subject: Text
+    keywords: list[Text] = Field(min_length=1)
+    citation_style: Text = "chicago-author-date"
+    key_messages: list[Prose] = Field(min_length=1)
+    main_recommendation: Prose | None = None
+    introduction: Prose | None = None
+    background: Prose | None = None
+    position: Prose | None = None
+    conclusion: Prose | None = None
+    based_on: Prose | None = None
+    event: Id | None = None
+    engagements: list[Id] = Field(default_factory=list)
+    exclusions: list[Id] = Field(default_factory=list)
+    initiatives: list[Id] = Field(default_factory=list)
+    themes: list[Id] = Field(default_factory=list)
+    recommendations: list[Id] = Field(default_factory=list)
+    way_forward: list[Id] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _type_needs(self) -> Document:
+        needs = REQUIRED_BY_TYPE[self.type]
+        missing = [name for name in needs if not getattr(self, name)]
+        if missing:
+            raise ValueError(
+                f"a {self.type} needs {', '.join(missing)}; add "
+                f"{'it' if len(missing) == 1 else 'them'}"
+            )
+        return self
+
+
+REQUIRED_BY_TYPE = {
+    "policy-brief": ("exclusions", "initiatives", "recommendations"),
+    "position-paper": ("main_recommendation", "background", "position", "recommendations"),
+    "synthesis-report": ("event", "engagements", "way_forward"),
+}
+
+
+MODELS: dict[str, type[Record]] = {
+    "event": Event,
+    "exclusion": Exclusion,
+    "initiative": Initiative,
+    "theme": Theme,
+    "engagement": Engagement,
+    "recommendation": Recommendation,
+    "document": Document,
+}
+
+# Fields that link to other records, and the kinds they may name.
+LINKS: dict[str, dict[str, tuple[str, ...]]] = {
+    "initiative": {"reaches": ("exclusion",)},
+    "engagement": {
+        "exclusions": ("exclusion",),
+        "initiatives": ("initiative",),
+        "themes": ("theme",),
+    },
+    "recommendation": {
+        "rests_on": ("event", "exclusion", "initiative", "theme", "engagement"),
+    },
+    "document": {
+        "event": ("event",),
+        "engagements": ("engagement",),
+        "exclusions": ("exclusion",),
+        "initiatives": ("initiative",),
+        "themes": ("theme",),
+        "recommendations": ("recommendation",),
+        "way_forward": ("recommendation",),
+    },
+}
+
+
+def prose_fields(model: type[BaseModel]) -> list[str]:
+    """Names of the fields of model that hold Markdown prose."""
+    return [
+        name
+        for name, info in model.model_fields.items()
+        if PROSE in info.metadata or _has_prose(info.annotation)
+    ]
+
+
+def _has_prose(annotation: object) -> bool:
+    if get_origin(annotation) is Annotated:
+        base, *extra = get_args(annotation)
+        return PROSE in extra or _has_prose(base)
+    return any(_has_prose(arg) for arg in get_args(annotation))
