@@ -1,0 +1,59 @@
+# advocacy: `make` builds every document; `make test` runs the tests.
+# Both set up everything first: system packages, a virtual environment in
+# .venv, and the project with pinned dependencies.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ADVOCACY := $(BIN)/advocacy
+PREVIEW_DPI ?= 80
+
+.DEFAULT_GOAL := build
+.PHONY: help setup build html check list test lint previews bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## install system packages, .venv and the project
+
+$(STAMP): pyproject.toml constraints.txt tools/system-deps.sh
+	@PYTHON=$(PYTHON) tools/system-deps.sh
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	@touch $@
+
+build: $(STAMP) ## build every document as HTML and PDF, and build/index.html
+	$(ADVOCACY) build
+
+html: $(STAMP) ## build the HTML only (fast)
+	$(ADVOCACY) build --html-only
+
+check: $(STAMP) ## validate the content; build nothing
+	$(ADVOCACY) check
+
+list: $(STAMP) ## list the documents and the records they draw on
+	$(ADVOCACY) list
+
+test: $(STAMP) ## run the tests
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## check the code style with ruff
+	$(BIN)/ruff check advocacy tests
+	$(BIN)/ruff format --check advocacy tests
+
+previews: build ## render every PDF page to PNG; first pages to docs/previews
+	@rm -rf build/previews && mkdir -p build/previews docs/previews
+	@for pdf in build/*.pdf; do \
+	  name=$$(basename $$pdf .pdf); \
+	  pdftoppm -r $(PREVIEW_DPI) -png $$pdf build/previews/$$name; \
+	  pdftoppm -r 50 -png -f 1 -l 1 -singlefile $$pdf docs/previews/$$name; \
+	  echo "previews of $$pdf: build/previews/$$name-*.png, docs/previews/$$name.png"; \
+	done
+
+bench: $(STAMP) ## time the build stages side by side, as ratios
+	$(BIN)/python bench/run.py
+
+clean: ## remove build/ (keeps .venv)
+	rm -rf build

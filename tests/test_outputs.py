@@ -1,0 +1,144 @@
+"""What the built files say: PDF metadata and pages, HTML structure, the index."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import DOCUMENTS, html_text, pdf_text
+
+
+def pdfinfo(path) -> dict[str, str]:
+    done = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    return dict(line.split(":", 1) for line in done.stdout.splitlines() if ":" in line)
+
+
+@pytest.mark.parametrize("doc_id", DOCUMENTS)
+def test_every_document_is_built_as_html_and_pdf(built, doc_id):
+    assert (built / f"{doc_id}.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert (built / f"{doc_id}.pdf").read_bytes().startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize("doc_id", DOCUMENTS)
+def test_pdf_metadata_names_title_author_subject_keywords_language(built, doc_id):
+    info = {k: v.strip() for k, v in pdfinfo(built / f"{doc_id}.pdf").items()}
+    reader = PdfReader(built / f"{doc_id}.pdf")
+    assert info["Title"] and info["Author"] and info["Subject"] and info["Keywords"]
+    assert "social and solidarity economy" in info["Keywords"]
+    assert info["Tagged"] == "yes"
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+
+
+def test_policy_brief_metadata_and_page_budget(built):
+    info = {k: v.strip() for k, v in pdfinfo(built / "policy-brief.pdf").items()}
+    assert int(info["Pages"]) <= 4
+    assert info["Title"] == "Including the excluded"
+    assert info["Author"] == "Asian Solidarity Economy Council (ASEC)"
+    assert info["Subject"].startswith("Policy brief on social inclusion and social protection")
+
+
+def test_synthesis_report_metadata_names_the_seed_author(built):
+    info = {k: v.strip() for k, v in pdfinfo(built / "synthesis-report.pdf").items()}
+    assert info["Author"] == "Prof Datuk Dr Denison Jayasooria"
+    assert info["Title"].startswith("A need to strengthen partnerships and networks")
+
+
+def test_dates_come_from_the_content_not_the_clock(built):
+    info = {k: v.strip() for k, v in pdfinfo(built / "synthesis-report.pdf").items()}
+    assert "2021" in info["CreationDate"]
+    assert "2026" in pdfinfo(built / "policy-brief.pdf")["CreationDate"]
+
+
+def test_policy_brief_page_one_holds_the_key_messages(built):
+    reader = PdfReader(built / "policy-brief.pdf")
+    first = re.sub(r"\s+", " ", reader.pages[0].extract_text())
+    assert "Key messages" in first
+    assert "Six groups in Asia face social exclusion" in first
+
+
+def test_policy_brief_recommendations_are_addressed_to_named_actors(built):
+    html = (built / "policy-brief.html").read_text(encoding="utf-8")
+    lines = re.findall(r'<p class="to label">For: ([^<]+)</p>', html)
+    assert len(lines) == 6
+    named = {actor.strip() for line in lines for actor in line.split("·")}
+    assert named == {
+        "National governments",
+        "Local governments",
+        "Regional bodies (ASEAN, ASEM)",
+        "UN agencies",
+        "Academia",
+        "The SSE movement",
+    }
+    text = pdf_text(built / "policy-brief.pdf")
+    assert "FOR: NATIONAL GOVERNMENTS · LOCAL GOVERNMENTS" in text
+
+
+def test_position_paper_states_its_main_recommendation_first(built):
+    text = pdf_text(built / "position-paper.pdf")
+    in_brief = text.index("Our position in brief", text.index("Contents") + 100)
+    assert text.index("Governments in Asia, supported by regional bodies", in_brief) > in_brief
+    assert text.index("Background: the international framework", in_brief) > in_brief
+    for anchor in ("Resolution 77/281", "Recommendation No. 202", "OECD"):
+        assert anchor.lower() in text.lower()
+
+
+def test_long_documents_have_a_contents_page_with_page_numbers(built):
+    first = {"synthesis-report": "Key messages", "position-paper": "Our position in brief"}
+    for doc_id, entry in first.items():
+        text = pdf_text(built / f"{doc_id}.pdf")
+        contents = text[text.index("Contents") : text.index("References", text.index("Contents"))]
+        page = re.search(entry + r"[ .]*(\d+)", contents)
+        assert page, contents
+        reader = PdfReader(built / f"{doc_id}.pdf")
+        assert entry in reader.pages[int(page.group(1)) - 1].extract_text()
+
+
+def test_references_hold_cited_entries_and_never_the_annote(built):
+    for doc_id in DOCUMENTS:
+        text = pdf_text(built / f"{doc_id}.pdf")
+        assert "Jayasooria, Denison. 2021. Synthesis & Lessons Learned" in text
+        assert "Confirmed via search" not in text
+        assert "Confirmed via search" not in html_text(built / f"{doc_id}.html")
+
+
+def test_citations_link_to_their_reference_entry(built):
+    html = (built / "policy-brief.html").read_text(encoding="utf-8")
+    targets = set(re.findall(r'href="#(ref-[^"]+)"', html))
+    entries = set(re.findall(r'id="(ref-[^"]+)"', html))
+    assert targets and targets <= entries
+
+
+def test_html_is_accessible_in_its_structure(built):
+    for doc_id in DOCUMENTS:
+        html = (built / f"{doc_id}.html").read_text(encoding="utf-8")
+        assert '<html lang="en">' in html
+        assert len(re.findall(r"<h1[ >]", html)) == 1
+        levels = [int(n) for n in re.findall(r"<h([1-6])[ >]", html)]
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+        assert "<main" in html and 'name="viewport"' in html
+
+
+def test_index_lists_every_document_with_type_date_and_pages(built):
+    text = html_text(built / "index.html")
+    html = (built / "index.html").read_text(encoding="utf-8")
+    for doc_id in DOCUMENTS:
+        assert f'href="{doc_id}.pdf"' in html and f'href="{doc_id}.html"' in html
+    pages = {d: len(PdfReader(built / f"{d}.pdf").pages) for d in DOCUMENTS}
+    assert f"Policy brief November 2026 {pages['policy-brief']} HTML · PDF" in text
+    assert f"Synthesis report 2021 {pages['synthesis-report']} HTML · PDF" in text
+    assert f"Position paper November 2026 {pages['position-paper']} HTML · PDF" in text
+
+
+def test_the_same_content_builds_the_same_bytes(built, tmp_path):
+    from advocacy.build import build
+    from advocacy.config import Paths
+    from conftest import ROOT
+
+    build(Paths.at(ROOT, build=tmp_path), ["policy-brief"])
+    assert (tmp_path / "policy-brief.pdf").read_bytes() == (built / "policy-brief.pdf").read_bytes()
+    assert (tmp_path / "policy-brief.html").read_bytes() == (
+        built / "policy-brief.html"
+    ).read_bytes()
