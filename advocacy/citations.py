@@ -18,10 +18,12 @@ from advocacy.errors import Problem
 
 KEY = r"[A-Za-z0-9_](?:[\w:.#$%&+?<>~/-]*[\w])?"
 # [see @a, p. 12; -@b] but not [text](link), [text][ref] or [label]: definitions.
-BRACKETED = re.compile(r"(?<!\\)\[(?P<body>[^\[\]]*?(?<![\w\\])-?@" + KEY + r"[^\[\]]*?)\](?![(\[:])")
+BRACKETED = re.compile(
+    r"(?<!\\)\[(?P<body>[^\[\]]*?(?<![\w\\])-?@" + KEY + r"[^\[\]]*?)\](?![(\[:])"
+)
 KEY_IN_CLUSTER = re.compile(r"(?<![\w\\])-?@(?P<key>" + KEY + ")")
 # @key says ... ; not an e-mail address (a@b.org) and not an escaped \@.
-IN_TEXT = re.compile(r"(?<![\w\\@.])@(?P<key>" + KEY + ")")
+IN_TEXT = re.compile(r"(?<![\w\\@./:=])@(?P<key>" + KEY + ")")
 
 PLACEHOLDER = "\ue000{}\ue001"
 PLACEHOLDER_RE = re.compile("\ue000([a-z0-9]+)\ue001")

@@ -89,7 +89,10 @@ def cmd_check(args, paths: Paths) -> int:
     project = load_project(paths)
     counts = {kind: len(records) for kind, records in project.corpus.records.items()}
     total = sum(counts.values())
-    print(f"content is valid: {plural(total, 'record')}, {plural(len(project.bibliography.keys), 'reference')}")
+    print(
+        f"content is valid: {plural(total, 'record')}, "
+        f"{plural(len(project.bibliography.keys), 'reference')}"
+    )
     return 0
 
 

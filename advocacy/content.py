@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import yaml
 
@@ -41,6 +42,7 @@ class Source:
     path: str
     data: object
     positions: dict[Path_, Position] = field(default_factory=dict)
+    key_positions: dict[Path_, Position] = field(default_factory=dict)
 
     def position(self, loc: Path_) -> Position:
         """Return the position of loc, or of its nearest parent that has one."""
@@ -49,15 +51,19 @@ class Source:
             loc = loc[:-1]
         return self.positions.get(loc, (1, 1))
 
-    def problem(self, loc: Path_, message: str, level: str = "error") -> Problem:
-        line, column = self.position(loc)
+    def problem(
+        self, loc: Path_, message: str, level: str = "error", at_key: bool = False
+    ) -> Problem:
+        """A Problem at loc's value, or at its key when at_key is true."""
+        key_position = self.key_positions.get(tuple(loc)) if at_key else None
+        line, column = key_position or self.position(loc)
         return Problem(self.path, line, column, message, level)
 
 
 class StrictLoader(yaml.SafeLoader):
     """SafeLoader that keeps every scalar as text and refuses what surprises."""
 
-    yaml_implicit_resolvers: dict = {}
+    yaml_implicit_resolvers: ClassVar[dict] = {}  # every scalar stays text
 
     def compose_node(self, parent, index):
         event = self.peek_event()
@@ -71,8 +77,12 @@ class StrictLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def _refuse(event, message: str) -> yaml.MarkedYAMLError:
-    return yaml.MarkedYAMLError(problem=message, problem_mark=event.start_mark)
+class Refused(yaml.MarkedYAMLError):
+    """YAML that parses but that content may not use."""
+
+
+def _refuse(event, message: str) -> Refused:
+    return Refused(problem=message, problem_mark=event.start_mark)
 
 
 def read_source(path: Path, shown: str) -> tuple[Source | None, list[Problem]]:
@@ -123,7 +133,9 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = exc.problem or "invalid YAML"
-    if "'\\t'" in problem:
+    if isinstance(exc, Refused):
+        message = problem
+    elif "'\\t'" in problem:
         message = "a tab character is used for indentation; indent with spaces"
     elif "expected a single document" in (exc.context or ""):
         message = "a second YAML document ('---') is not allowed; one record per file"
@@ -155,15 +167,18 @@ def _convert(node, loc: Path_, source: Source, problems: list[Problem]):
             problems.append(Problem(source.path, line, key_node.start_mark.column + 1, message))
             continue
         seen[key] = line
+        source.key_positions[(*loc, key)] = (line, key_node.start_mark.column + 1)
         result[key] = _convert(value_node, (*loc, key), source, problems)
     return result
 
 
 @dataclass
 class RawRecord:
+    """A record file; source is None when the file could not be read."""
+
     kind: str
     id: str
-    source: Source
+    source: Source | None
 
 
 def find_records(content_dir: Path, root: Path) -> tuple[list[RawRecord], list[Problem]]:
@@ -183,8 +198,8 @@ def find_records(content_dir: Path, root: Path) -> tuple[list[RawRecord], list[P
                 continue
             source, found = read_source(path, shown)
             problems.extend(found)
-            if source is not None and isinstance(source.data, dict):
-                records.append(RawRecord(kind, record_id, source))
+            readable = source is not None and isinstance(source.data, dict) and not found
+            records.append(RawRecord(kind, record_id, source if readable else None))
     return records, problems
 
 

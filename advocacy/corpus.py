@@ -22,6 +22,9 @@ class Corpus:
 
     project: schema.Project
     records: dict[str, dict[str, schema.Record]] = field(default_factory=dict)
+    # Every id that has a file, valid or not, so that one bad record does not
+    # also make every link to it an error.
+    ids: dict[str, set[str]] = field(default_factory=dict)
     sources: dict[tuple[str, str], Source] = field(default_factory=dict)
     project_source: Source | None = None
 
@@ -51,6 +54,9 @@ def load_corpus(content_dir: Path, root: Path) -> Corpus:
     problems.extend(found)
     corpus = Corpus(project=project, project_source=project_source)  # type: ignore[arg-type]
     for record in raw:
+        corpus.ids.setdefault(record.kind, set()).add(record.id)
+        if record.source is None:
+            continue
         model = _validate(record, problems)
         if model is not None:
             corpus.records.setdefault(record.kind, {})[record.id] = model
@@ -103,7 +109,8 @@ def pydantic_problems(exc: ValidationError, source: Source, model: type[BaseMode
     """Turn pydantic's errors into one Problem each, at the value's position."""
     for error in exc.errors(include_url=False):
         loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
-        yield source.problem(loc, _message(error, loc, model))
+        at_key = error["type"] == "extra_forbidden"
+        yield source.problem(loc, _message(error, loc, model), at_key=at_key)
 
 
 def _is_union_tag(part: object) -> bool:
@@ -121,7 +128,8 @@ def _message(error: dict, loc: tuple, model: type[BaseModel]) -> str:
         return f"unknown field '{name}'{suggest(name, fields)}; expected one of {one_of(fields)}"
     if kind == "literal_error":
         choices = error["ctx"]["expected"].replace(" or ", ", ")
-        return f"{where}: expected one of {choices}; got '{value}'{suggest(str(value), _quoted(choices))}"
+        hint = suggest(str(value), _quoted(choices))
+        return f"{where}: expected one of {choices}; got '{value}'{hint}"
     if kind == "string_pattern_mismatch":
         return f"{where}: '{value}' is not a valid id; use lower-case letters, digits and '-'"
     if kind in {"string_type", "list_type", "model_type", "dict_type", "int_type"}:
@@ -183,10 +191,10 @@ def check_links(corpus: Corpus) -> list[Problem]:
             value = getattr(record, name)
             ids = value if isinstance(value, list) else [value] if value else []
             for index, target in enumerate(ids):
-                if any(target in corpus.records.get(k, {}) for k in kinds):
+                if any(target in corpus.ids.get(k, ()) for k in kinds):
                     continue
                 loc = (name, index) if isinstance(value, list) else (name,)
-                known = sorted(i for k in kinds for i in corpus.records.get(k, {}))
+                known = sorted(i for k in kinds for i in corpus.ids.get(k, ()))
                 label = " or ".join(kinds)
                 message = f"{_dotted(loc)}: unknown {label} '{target}'{suggest(target, known)}"
                 problems.append(source.problem(loc, message))

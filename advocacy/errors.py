@@ -33,10 +33,7 @@ class ContentError(Exception):
     def summary(self) -> str:
         errors = [p for p in self.problems if p.level == "error"]
         files = {p.path for p in errors}
-        return (
-            f"{plural(len(errors), 'error')} in {plural(len(files), 'file')}; "
-            "nothing was built."
-        )
+        return f"{plural(len(errors), 'error')} in {plural(len(files), 'file')}; nothing was built."
 
 
 def plural(count: int, word: str) -> str:

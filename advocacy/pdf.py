@@ -62,9 +62,7 @@ class ProjectFetcher(URLFetcher):
 def write_pdf(html: str, base: Path, allowed: list[Path], target: Path) -> int:
     """Render html to the PDF file target; return its page count."""
     fetcher = ProjectFetcher(allowed)
-    document = weasyprint.HTML(
-        string=html, base_url=str(base) + "/", url_fetcher=fetcher
-    ).render()
+    document = weasyprint.HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher).render()
     document.write_pdf(
         target,
         pdf_variant="pdf/ua-1",

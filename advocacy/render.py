@@ -76,7 +76,16 @@ class Views:
             if kind == "document":
                 continue
             ids = getattr(record, name)
-            setattr(view, name, [self.record(*self._kind_of(i, kinds), ) for i in ids])
+            setattr(
+                view,
+                name,
+                [
+                    self.record(
+                        *self._kind_of(i, kinds),
+                    )
+                    for i in ids
+                ],
+            )
         return view
 
     def _kind_of(self, record_id: str, kinds: tuple[str, ...]) -> tuple[str, str]:

@@ -58,9 +58,10 @@ DOCUMENT_TYPE_LABELS = {
 }
 
 
-MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+MONTHS = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]  # fmt: skip
 
 
 class PartialDate(BaseModel):
@@ -71,7 +72,6 @@ class PartialDate(BaseModel):
     year: int
     month: int | None = None
     day: int | None = None
-
 
     @classmethod
     def parse(cls, text: str) -> PartialDate:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 
 import pytest
-from pypdf import PdfReader
-
 from conftest import DOCUMENTS, html_text, pdf_text
+from pypdf import PdfReader
 
 
 def pdfinfo(path) -> dict[str, str]:
@@ -117,7 +117,7 @@ def test_html_is_accessible_in_its_structure(built):
         assert '<html lang="en">' in html
         assert len(re.findall(r"<h1[ >]", html)) == 1
         levels = [int(n) for n in re.findall(r"<h([1-6])[ >]", html)]
-        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+        assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
         assert "<main" in html and 'name="viewport"' in html
 
 
@@ -133,9 +133,10 @@ def test_index_lists_every_document_with_type_date_and_pages(built):
 
 
 def test_the_same_content_builds_the_same_bytes(built, tmp_path):
+    from conftest import ROOT
+
     from advocacy.build import build
     from advocacy.config import Paths
-    from conftest import ROOT
 
     build(Paths.at(ROOT, build=tmp_path), ["policy-brief"])
     assert (tmp_path / "policy-brief.pdf").read_bytes() == (built / "policy-brief.pdf").read_bytes()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import html_text, pdf_text
 
 TITLE = (
@@ -71,8 +70,7 @@ INITIATIVES = [
     "Urban farming and community cooperation",
     "Community-based forestry. There is great potential for this, especially in rural and "
     "interior communities",
-    "Financial inclusion programmes as an alternative source of micro-credit to conventional "
-    "banks",
+    "Financial inclusion programmes as an alternative source of micro-credit to conventional banks",
     "Micro-insurance programmes which specially target the poor, the informal sector and the "
     "Bottom 40% communities",
 ]
@@ -107,10 +105,10 @@ WAY_FORWARD = [
     "Capturing the intellectual conversation",
     "Building young leaders and strengthening women's leadership",
 ]
-SEED = (
-    [TITLE, *AUTHOR, *EVENT, *STRANDS, *AREAS, *IDEOLOGICAL, *EXCLUSIONS, *INITIATIVES]
-    + [*THEMES, *GOVERNMENT, *WAY_FORWARD]
-)
+SEED = [
+    *[TITLE, *AUTHOR, *EVENT, *STRANDS, *AREAS, *IDEOLOGICAL, *EXCLUSIONS],
+    *[*INITIATIVES, *THEMES, *GOVERNMENT, *WAY_FORWARD],
+]
 
 
 @pytest.fixture(scope="module")
