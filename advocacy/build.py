@@ -7,16 +7,15 @@ files.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from advocacy import schema
 from advocacy.citations import Bibliography, Citer, clusters_in, read_bibliography
 from advocacy.config import Paths
-from advocacy.corpus import Corpus, load_corpus
+from advocacy.corpus import Corpus, read_corpus
 from advocacy.errors import ContentError, Problem, suggest
+from advocacy.output import OutputFolder
 from advocacy.render import Views, document_context, environment, fill_citations, render_document
 
 
@@ -43,10 +42,8 @@ def load_project(paths: Paths) -> Project:
     problems: list[Problem] = []
     bib, found = read_bibliography(paths.bibliography, paths.shown(paths.bibliography))
     problems.extend(found)
-    try:
-        corpus = load_corpus(paths.content, paths.root)
-    except ContentError as exc:
-        raise ContentError(exc.problems + problems) from None
+    corpus, found = read_corpus(paths.content, paths.root)
+    problems.extend(found)
     problems.extend(check_citations(corpus, bib))
     problems.extend(check_styles(corpus, paths))
     if any(p.level == "error" for p in problems):
@@ -59,7 +56,7 @@ def check_citations(corpus: Corpus, bib: Bibliography) -> list[Problem]:
     problems = []
     keys = sorted(bib.keys)
     items = list(corpus.sources.items())
-    if corpus.project_source is not None:
+    if corpus.project_source is not None and corpus.project is not None:
         items.append((("project", "project"), corpus.project_source))
     for (kind, record_id), source in items:
         model = corpus.project if kind == "project" else corpus.records[kind][record_id]
@@ -125,32 +122,31 @@ def build(paths: Paths, only: list[str] | None = None, pdf: bool = True) -> list
     documents = project.corpus.documents
     chosen = only or list(documents)
     pages_html = {doc_id: render_html(project, documents[doc_id]) for doc_id in chosen}
-    paths.build.mkdir(parents=True, exist_ok=True)
     built = []
-    for doc_id, html in pages_html.items():
-        html_path = paths.build / f"{doc_id}.html"
-        atomic_write(html_path, html.encode("utf-8"))
-        pdf_path, pages = None, None
-        if pdf:
-            pdf_path = paths.build / f"{doc_id}.pdf"
-            pages = write_pdf_atomic(html, paths, pdf_path)
-        built.append(Built(doc_id, documents[doc_id], html_path, pdf_path, pages))
-    write_index(project, built)
+    with OutputFolder(paths.build) as out:
+        for doc_id, html in pages_html.items():
+            out.write(f"{doc_id}.html", html.encode("utf-8"))
+            pdf_path, pages = None, None
+            if pdf:
+                pages = write_pdf(out, html, paths, f"{doc_id}.pdf")
+                pdf_path = paths.build / f"{doc_id}.pdf"
+            built.append(
+                Built(doc_id, documents[doc_id], paths.build / f"{doc_id}.html", pdf_path, pages)
+            )
+        write_index(out, project)
     return built
 
 
-def write_pdf_atomic(html: str, paths: Paths, target: Path) -> int:
-    from advocacy.pdf import quiet_weasyprint, write_pdf
+def write_pdf(out: OutputFolder, html: str, paths: Paths, name: str) -> int:
+    from advocacy import pdf
 
-    quiet_weasyprint()
+    pdf.quiet_weasyprint()
     allowed = [paths.templates, paths.content / "assets"]
-    with _temporary_beside(target) as temporary:
-        pages = write_pdf(html, paths.templates, allowed, temporary)
-        os.replace(temporary, target)
-    return pages
+    with out.replacing(name) as temporary:
+        return pdf.write_pdf(html, paths.templates, allowed, temporary)
 
 
-def write_index(project: Project, built: list[Built]) -> None:
+def write_index(out: OutputFolder, project: Project) -> None:
     """build/index.html: every document with its type, date and page count."""
     from advocacy.pdf import page_count
 
@@ -168,27 +164,4 @@ def write_index(project: Project, built: list[Built]) -> None:
         rows=rows,
         stylesheet=stylesheet(project.paths),
     )
-    atomic_write(project.paths.build / "index.html", page.encode("utf-8"))
-
-
-def atomic_write(target: Path, data: bytes) -> None:
-    with _temporary_beside(target) as temporary:
-        temporary.write_bytes(data)
-        os.replace(temporary, target)
-
-
-class _temporary_beside:
-    """A temporary path in target's folder, removed if it is still there at exit."""
-
-    def __init__(self, target: Path):
-        self.target = target
-
-    def __enter__(self) -> Path:
-        handle, name = tempfile.mkstemp(prefix=f".{self.target.name}.", dir=self.target.parent)
-        os.close(handle)
-        self.path = Path(name)
-        self.path.chmod(0o644)
-        return self.path
-
-    def __exit__(self, *exc) -> None:
-        self.path.unlink(missing_ok=True)
+    out.write("index.html", page.encode("utf-8"))

@@ -7,6 +7,7 @@ for every citation cluster of that document together.
 
 from __future__ import annotations
 
+import logging
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -54,20 +55,34 @@ def read_bibliography(path: Path, shown: str) -> tuple[Bibliography, list[Proble
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         return bib, [Problem(shown, line, 1, "the file is not UTF-8; save it as UTF-8")]
+    logging.getLogger("bibtexparser").setLevel(logging.ERROR)  # we report failures
     library = bibtexparser.parse_string(text)
+    for entry in library.entries:
+        bib.lines.setdefault(entry.key, (entry.start_line or 0) + 1)
     problems = []
     for block in library.failed_blocks:
         line = (block.start_line or 0) + 1
-        key = getattr(block, "key", None)
-        what = f"entry '{key}'" if key else "entry"
+        key = getattr(block, "key", None) or _key_in(getattr(block, "raw", "") or "")
         if type(block).__name__ == "DuplicateBlockKeyBlock":
-            message = f"duplicate key '{key}' (first on line {bib.lines.get(key, '?')}); keep one"
+            first = bib.lines.get(key, "?")
+            message = f"duplicate key '{key}' (first on line {first}); keep one"
         else:
-            message = f"{what} cannot be read: {block.error}"
+            what = f"entry '{key}'" if key else "this entry"
+            error = getattr(block, "error", None)
+            reason = getattr(error, "abort_reason", None) or str(error) or "syntax error"
+            message = f"{what} cannot be read: {_plain(reason)}; check its braces and commas"
         problems.append(Problem(shown, line, 1, message))
-    for entry in library.entries:
-        bib.lines.setdefault(entry.key, (entry.start_line or 0) + 1)
     return bib, problems
+
+
+def _key_in(raw: str) -> str | None:
+    match = re.match(r"\s*@\w+\s*[{(]\s*([^,\s]+)\s*,", raw)
+    return match.group(1) if match else None
+
+
+def _plain(reason: str) -> str:
+    """bibtexparser's reason, without its own line numbers and backticks."""
+    return reason.strip().replace("`", "'").rstrip(":. ")
 
 
 def clusters_in(text: str) -> list[tuple[int, str, list[str]]]:

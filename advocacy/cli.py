@@ -8,16 +8,26 @@ content is printed one line per problem and never as a Python traceback;
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
 from advocacy import __version__, schema
 from advocacy.config import Paths
 from advocacy.errors import ContentError, one_of, plural, suggest
+from advocacy.output import BuildLocked
 
 
 class UsageError(Exception):
     """The command line asks for something that does not exist."""
+
+
+class Terminated(Exception):
+    """SIGTERM arrived: stop like Ctrl-C does."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
 
 
 def parser() -> argparse.ArgumentParser:
@@ -36,6 +46,10 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--html-only", action="store_true", help="skip the PDFs")
     commands.add_parser("check", help="validate the content; build nothing")
     commands.add_parser("list", help="list documents and the records they draw on")
+    schema_cmd = commands.add_parser("schema", help="write JSON Schema files for editors")
+    schema_cmd.add_argument(
+        "--dir", type=Path, default=None, help="where to write them (default: ROOT/schemas)"
+    )
     return top
 
 
@@ -45,8 +59,15 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse prints its own usage message
         return int(exc.code or 0)
     paths = Paths.at(args.root, args.content, args.out)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return COMMANDS[args.command](args, paths)
+    except (KeyboardInterrupt, Terminated) as exc:
+        print("advocacy: interrupted; every file in build/ is a complete version", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
+    except BuildLocked as exc:
+        print(f"advocacy: error: {exc}", file=sys.stderr)
+        return 1
     except ContentError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -60,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"advocacy: internal error: {exc!r} (run with --debug for details)", file=sys.stderr)
         return 3
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def cmd_build(args, paths: Paths) -> int:
@@ -111,7 +134,26 @@ def cmd_list(args, paths: Paths) -> int:
     return 0
 
 
-COMMANDS = {"build": cmd_build, "check": cmd_check, "list": cmd_list}
+def cmd_schema(args, paths: Paths) -> int:
+    import json
+
+    folder = args.dir or paths.root / "schemas"
+    folder.mkdir(parents=True, exist_ok=True)
+    for kind, schema_ in schema.json_schemas().items():
+        target = folder / f"{kind}.schema.json"
+        target.write_text(
+            json.dumps(schema_, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        print(f"wrote {paths.shown(target)}")
+    return 0
+
+
+COMMANDS = {
+    "build": cmd_build,
+    "check": cmd_check,
+    "list": cmd_list,
+    "schema": cmd_schema,
+}
 
 
 if __name__ == "__main__":  # pragma: no cover

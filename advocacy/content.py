@@ -28,6 +28,11 @@ KIND_FOLDERS = {
     "document": "documents",
 }
 
+# Limits, so that a pathological file fails in milliseconds with a message.
+MAX_FILE_BYTES = 256 * 1024
+MAX_TEXT_CHARS = 20_000
+MAX_DEPTH = 20
+
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -64,9 +69,12 @@ class StrictLoader(yaml.SafeLoader):
     """SafeLoader that keeps every scalar as text and refuses what surprises."""
 
     yaml_implicit_resolvers: ClassVar[dict] = {}  # every scalar stays text
+    depth = 0
 
     def compose_node(self, parent, index):
         event = self.peek_event()
+        if self.depth >= MAX_DEPTH:
+            raise _refuse(event, f"values are nested more than {MAX_DEPTH} deep; flatten them")
         if isinstance(event, yaml.AliasEvent):
             raise _refuse(event, "aliases (*name) are not allowed; write the value out")
         if getattr(event, "anchor", None):
@@ -74,7 +82,11 @@ class StrictLoader(yaml.SafeLoader):
         tag = getattr(event, "tag", None)
         if tag is not None and not (isinstance(event, yaml.ScalarEvent) and tag == "!"):
             raise _refuse(event, f"tags ({tag}) are not allowed; remove the tag")
-        return super().compose_node(parent, index)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 class Refused(yaml.MarkedYAMLError):
@@ -87,6 +99,10 @@ def _refuse(event, message: str) -> Refused:
 
 def read_source(path: Path, shown: str) -> tuple[Source | None, list[Problem]]:
     """Read one YAML file; return its Source, or the problems that stop it."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        message = f"the file is {size:,} bytes, over the limit of {MAX_FILE_BYTES:,}; split it"
+        return None, [Problem(shown, 1, 1, message)]
     raw = path.read_bytes()
     text, problems = _decode(raw, shown)
     if problems:
@@ -137,6 +153,14 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str) -> Problem:
         message = problem
     elif "'\\t'" in problem:
         message = "a tab character is used for indentation; indent with spaces"
+    elif "while parsing a flow" in (exc.context or "") and exc.context_mark:
+        bracket = "[" if "sequence" in exc.context else "{"
+        closing = "]" if bracket == "[" else "}"
+        line, column = exc.context_mark.line + 1, exc.context_mark.column + 1
+        message = (
+            f"the '{bracket}' opened here is not closed; add '{closing}', "
+            "or quote an item that contains a comma or a colon"
+        )
     elif "expected a single document" in (exc.context or ""):
         message = "a second YAML document ('---') is not allowed; one record per file"
     elif "mapping values are not allowed" in problem:
@@ -151,6 +175,14 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str) -> Problem:
 def _convert(node, loc: Path_, source: Source, problems: list[Problem]):
     source.positions[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.ScalarNode):
+        if len(node.value) > MAX_TEXT_CHARS:
+            line, column = source.positions[loc]
+            message = (
+                f"this value is {len(node.value):,} characters, over the limit of "
+                f"{MAX_TEXT_CHARS:,}; shorten it or split the record"
+            )
+            problems.append(Problem(source.path, line, column, message))
+            return ""
         return node.value
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, (*loc, i), source, problems) for i, item in enumerate(node.value)]

@@ -48,6 +48,14 @@ class Corpus:
 
 def load_corpus(content_dir: Path, root: Path) -> Corpus:
     """Read and validate all content; raise ContentError listing every problem."""
+    corpus, problems = read_corpus(content_dir, root)
+    if any(p.level == "error" for p in problems):
+        raise ContentError(problems)
+    return corpus
+
+
+def read_corpus(content_dir: Path, root: Path) -> tuple[Corpus, list[Problem]]:
+    """Read and validate all content: the valid records, and every problem."""
     problems: list[Problem] = []
     project, project_source = _load_project(content_dir, root, problems)
     raw, found = find_records(content_dir, root)
@@ -67,9 +75,7 @@ def load_corpus(content_dir: Path, root: Path) -> Corpus:
     if not corpus.documents and not problems:
         where = _shown(content_dir / "documents", root)
         problems.append(Problem(where, 1, 1, "no documents to build; add a file here"))
-    if any(p.level == "error" for p in problems):
-        raise ContentError(problems)
-    return corpus
+    return corpus, problems
 
 
 def _load_project(content_dir: Path, root: Path, problems: list[Problem]):
@@ -135,6 +141,10 @@ def _message(error: dict, loc: tuple, model: type[BaseModel]) -> str:
     if kind in {"string_type", "list_type", "model_type", "dict_type", "int_type"}:
         wanted = {"string_type": "text", "list_type": "a list", "int_type": "a whole number"}
         return f"{where}: expected {wanted.get(kind, 'a mapping')}; got {_describe(value)}"
+    if kind == "bool_parsing":
+        return f"{where}: expected true or false; got '{value}'"
+    if kind == "greater_than_equal":
+        return f"{where}: must be {error['ctx']['ge']} or more; got '{value}'"
     if kind == "int_parsing":
         return f"{where}: expected a whole number; got '{value}'"
     if kind == "string_too_short":

@@ -42,7 +42,10 @@ def plural(count: int, word: str) -> str:
 
 def suggest(value: str, choices: Iterable[str]) -> str:
     """Return " (did you mean 'x'?)" for the nearest choice, or ""."""
-    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    choices = list(choices)
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    if not close and len(value) >= 3:
+        close = sorted(c for c in choices if c.startswith(value))[:1]
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

@@ -11,7 +11,15 @@ import re
 from datetime import date
 from typing import Annotated, Literal, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 
 class ProseMarker:
@@ -25,6 +33,12 @@ NULL_WORDS = {"null", "none", "~", "nil"}
 def _real_text(value: str) -> str:
     if value.strip().lower() in NULL_WORDS:
         raise ValueError(f"'{value}' is not text; write the value, or remove the field")
+    return value
+
+
+def _language_tag(value: str) -> str:
+    if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
+        raise ValueError(f"'{value}' is not a valid language tag such as 'en' or 'pt-BR'")
     return value
 
 
@@ -101,7 +115,13 @@ def _to_partial_date(value: object) -> PartialDate:
     return PartialDate.parse(str(value))
 
 
-When = Annotated[PartialDate, BeforeValidator(_to_partial_date)]
+When = Annotated[
+    PartialDate,
+    BeforeValidator(_to_partial_date),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$", "examples": ["2021-05-19"]}
+    ),
+]
 
 
 class Record(BaseModel):
@@ -230,7 +250,7 @@ class Document(Record):
     status: Literal["final", "draft"] = "final"
     authors: list[Person] = Field(min_length=1)
     date: When
-    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
+    language: Annotated[str, AfterValidator(_language_tag)] = "en"
     audience: Text
     subject: Text
     keywords: list[Text] = Field(min_length=1)
@@ -316,3 +336,19 @@ def _has_prose(annotation: object) -> bool:
         base, *extra = get_args(annotation)
         return PROSE in extra or _has_prose(base)
     return any(_has_prose(arg) for arg in get_args(annotation))
+
+
+def json_schemas() -> dict[str, dict]:
+    """JSON Schema (Draft 2020-12) for each record kind and for project.yaml.
+
+    The id comes from the file name, so a file need not hold it.
+    """
+    schemas = {}
+    for kind, model in {**MODELS, "project": Project}.items():
+        schema = model.model_json_schema()
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["$id"] = f"{kind}.schema.json"
+        if "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name != "id"]
+        schemas[kind] = schema
+    return schemas

@@ -26,10 +26,9 @@ def test_citation_syntax(text, keys):
 
 
 def test_citations_are_formatted_and_listed(make_project, capsys):
-    from conftest import html_text
-
     from advocacy.build import build
     from advocacy.config import Paths
+    from conftest import html_text
 
     project = make_project()
     build(Paths.at(project), pdf=False)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import ROOT
-
 from advocacy.cli import main
+from conftest import ROOT
 
 
 def test_list_names_documents_and_what_they_draw_on(capsys):

@@ -7,8 +7,9 @@ import re
 import subprocess
 
 import pytest
-from conftest import DOCUMENTS, html_text, pdf_text
 from pypdf import PdfReader
+
+from conftest import DOCUMENTS, html_text, pdf_text
 
 
 def pdfinfo(path) -> dict[str, str]:
@@ -133,10 +134,9 @@ def test_index_lists_every_document_with_type_date_and_pages(built):
 
 
 def test_the_same_content_builds_the_same_bytes(built, tmp_path):
-    from conftest import ROOT
-
     from advocacy.build import build
     from advocacy.config import Paths
+    from conftest import ROOT
 
     build(Paths.at(ROOT, build=tmp_path), ["policy-brief"])
     assert (tmp_path / "policy-brief.pdf").read_bytes() == (built / "policy-brief.pdf").read_bytes()

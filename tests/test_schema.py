@@ -1,0 +1,76 @@
+"""JSON Schema for editors: exported from the same models, and it agrees with them."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import jsonschema
+import pytest
+import yaml
+
+from advocacy.cli import main
+from advocacy.content import KIND_FOLDERS
+from advocacy.schema import json_schemas
+from conftest import ROOT
+
+SCHEMAS = json_schemas()
+CONTENT = [
+    (kind, path)
+    for kind, folder in KIND_FOLDERS.items()
+    for path in sorted((ROOT / "content" / folder).glob("*.yaml"))
+] + [("project", ROOT / "content" / "project.yaml")]
+
+
+def as_an_editor_reads_it(path):
+    """What a YAML language server sees: typed scalars, dates as text."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def plain(value):
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value
+
+    return plain(data)
+
+
+@pytest.mark.parametrize(("kind", "path"), CONTENT, ids=lambda v: getattr(v, "name", v))
+def test_every_content_file_is_valid_against_its_schema(kind, path):
+    jsonschema.validate(as_an_editor_reads_it(path), SCHEMAS[kind])
+
+
+def test_a_bad_file_is_rejected_by_the_schema():
+    bad = {"name": "X", "statement": "S", "reaches": "urban-poor", "colour": "red"}
+    errors = list(jsonschema.Draft202012Validator(SCHEMAS["initiative"]).iter_errors(bad))
+    messages = sorted(error.message for error in errors)
+    assert messages == [
+        "'urban-poor' is not of type 'array'",
+        "Additional properties are not allowed ('colour' was unexpected)",
+    ]
+
+
+def test_addressees_are_an_enum_in_the_schema():
+    schema = SCHEMAS["recommendation"]
+    items = schema["properties"]["addressed_to"]["items"]
+    assert items["enum"][:2] == ["national-government", "local-government"]
+
+
+def test_the_committed_schemas_are_current(tmp_path, capsys):
+    assert main(["--root", str(ROOT), "schema", "--dir", str(tmp_path)]) == 0
+    for written in tmp_path.iterdir():
+        committed = ROOT / "schemas" / written.name
+        assert json.loads(committed.read_text()) == json.loads(written.read_text()), (
+            f"run `advocacy schema` to refresh {committed.name}"
+        )
+
+
+def test_the_editor_settings_map_every_folder_to_its_schema():
+    settings = json.loads((ROOT / ".vscode" / "settings.json").read_text())
+    mapped = {glob for globs in settings["yaml.schemas"].values() for glob in globs}
+    assert mapped == {f"content/{folder}/*.yaml" for folder in KIND_FOLDERS.values()} | {
+        "content/project.yaml"
+    }
