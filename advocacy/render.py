@@ -15,10 +15,10 @@ import jinja2
 from markupsafe import Markup
 
 from advocacy import schema
-from advocacy.citations import PLACEHOLDER, PLACEHOLDER_RE, REFERENCES, Citer, cluster_for
+from advocacy.citations import PLACEHOLDER, REFERENCES, Citer, cluster_for
 from advocacy.config import Paths
 from advocacy.corpus import Corpus
-from advocacy.prose import ProseRenderer, sanitise_citations
+from advocacy.prose import ProseRenderer
 
 # Fields rendered inline (one paragraph, no <p>); all other prose is block.
 INLINE = {"statement", "action", "key_messages", "points", "main_recommendation"}
@@ -138,12 +138,3 @@ def document_context(corpus: Corpus, document: schema.Document, views: Views) ->
 def render_document(env: jinja2.Environment, document: schema.Document, context: dict) -> str:
     template = env.get_template(f"{document.type}.html.j2")
     return template.render(**context)
-
-
-def fill_citations(html: str, formatted: dict[str, str]) -> str:
-    """Put the formatted citations and reference list in place of placeholders."""
-
-    def one(match) -> str:
-        return sanitise_citations(formatted.get(match.group(1), ""))
-
-    return PLACEHOLDER_RE.sub(one, html)

@@ -254,7 +254,11 @@ class Document(Record):
     audience: Text
     subject: Text
     keywords: list[Text] = Field(min_length=1)
-    citation_style: Text = "chicago-author-date"
+    citation_style: Text = Field(
+        default="chicago-author-date",
+        description="A CSL style: the name of a packaged style (apa, ieee, ...) or of a .csl "
+        "file in content/ or templates/csl/.",
+    )
     key_messages: list[Prose] = Field(min_length=1)
     main_recommendation: Prose | None = None
     introduction: Prose | None = None

@@ -174,8 +174,8 @@ CASES = {
     ),
     "unknown-style": (
         DOC,
-        GOOD_DOC + "citation_style: harvard-cite-them-right\n",
-        "16:17: error: citation_style: no style 'harvard-cite-them-right'; put harvard-cite-them-right.csl in content/ or templates/csl/, or use 'chicago-author-date'",
+        GOOD_DOC + "citation_style: harvard-cite-them-rite\n",
+        "16:17: error: citation_style: no style 'harvard-cite-them-rite' (did you mean 'harvard-cite-them-right'?); name one of the CSL styles that come with the project, or put harvard-cite-them-rite.csl in content/ or templates/csl/",
     ),
     "negative-count": (
         "content/events/m.yaml",
