@@ -21,6 +21,7 @@ from advocacy.errors import Problem, suggest
 # Never printed, and never handed to the CSL processor: notes on how an entry
 # was checked, paths on someone's disk, abstracts.
 PRIVATE_FIELDS = {"annote", "annotation", "file", "abstract", "comment"}
+LITERAL_FIELDS = {"institution", "organization", "publisher", "school"}
 MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
 # The fields an entry needs to be cited, by type (beyond a title); a warning.
 NEEDS = {
@@ -69,14 +70,32 @@ class Bibliography:
 
 def _entry_text(entry: Entry) -> str:
     fields = [
-        f"  {f.key} = {f.value}" for f in entry.fields if f.key.lower() not in PRIVATE_FIELDS
+        f"  {f.key} = {_protected(f.key, f.value)}"
+        for f in entry.fields
+        if f.key.lower() not in PRIVATE_FIELDS
     ]
     return f"@{entry.entry_type}{{{entry.key},\n" + ",\n".join(fields) + "\n}"
 
 
+def _protected(name: str, value: str) -> str:
+    """Brace a literal field whose 'and' pandoc would read as a list separator.
+
+    pandoc splits institution, organization, publisher and school on ' and '
+    ("Ministry of Trade; Industry"); braces keep "Ministry of Trade and Industry".
+    """
+    if name.lower() not in LITERAL_FIELDS or " and " not in value:
+        return value
+    value = value.strip()
+    if value[:1] == "{" and value[-1:] == "}" and not value.startswith("{{"):
+        return "{" + value + "}"
+    if value[:1] == '"' and value[-1:] == '"':
+        return "{{" + value[1:-1] + "}}"
+    return value
+
+
 def _unwrap(value: str) -> str:
     value = value.strip()
-    if value[:1] in "{\"" and value[-1:] in "}\"":
+    if value[:1] in '{"' and value[-1:] in '}"':
         return value[1:-1].strip()
     return value
 

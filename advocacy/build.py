@@ -56,32 +56,43 @@ def check_citations(corpus: Corpus, bib: Bibliography) -> list[Problem]:
     """Every cited key, in prose and in `sources`, must be in the bibliography."""
     problems = []
     keys = sorted(bib.keys)
-    items = list(corpus.sources.items())
-    if corpus.project_source is not None and corpus.project is not None:
-        items.append((("project", "project"), corpus.project_source))
-    for (kind, record_id), source in items:
-        model = corpus.project if kind == "project" else corpus.records[kind][record_id]
-        for loc, key in _cited_keys(model, ()):
+    for source, model in _record_sources(corpus):
+        for loc, key, nth in cited_keys(model, ()):
             if key not in bib.keys:
                 message = f"unknown citation key '{key}'{suggest(key, keys)}"
-                problems.append(source.problem(loc, message))
+                position = source.find(loc, f"@{key}", nth) if nth >= 0 else source.position(loc)
+                problems.append(source.problem_at(position, message))
     return problems
 
 
-def _cited_keys(model, loc: tuple):
+def _record_sources(corpus: Corpus):
+    for (kind, record_id), source in corpus.sources.items():
+        yield source, corpus.records[kind][record_id]
+    if corpus.project_source is not None and corpus.project is not None:
+        yield corpus.project_source, corpus.project
+
+
+def cited_keys(model, loc: tuple):
+    """(loc, key, n) for every key model cites: the nth '@key' in the text at loc.
+
+    Keys listed under `sources` come with n = -1: the list item is the place.
+    """
     prose = set(schema.prose_fields(type(model)))
     for name in type(model).model_fields:
         value = getattr(model, name)
         if name == "sources":
-            yield from (((*loc, name, i), key) for i, key in enumerate(value))
+            yield from (((*loc, name, i), key, -1) for i, key in enumerate(value))
         elif name in prose and value is not None:
             texts = value if isinstance(value, list) else [value]
             for i, text in enumerate(texts):
                 where = (*loc, name, i) if isinstance(value, list) else (*loc, name)
+                seen: dict[str, int] = {}
                 for _offset, _cluster, found in clusters_in(text):
-                    yield from ((where, key) for key in found)
+                    for key in found:
+                        yield where, key, seen.get(key, 0)
+                        seen[key] = seen.get(key, 0) + 1
         elif isinstance(value, schema.BaseModel):
-            yield from _cited_keys(value, (*loc, name))
+            yield from cited_keys(value, (*loc, name))
 
 
 def check_styles(corpus: Corpus, paths: Paths) -> list[Problem]:

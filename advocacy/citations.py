@@ -28,6 +28,8 @@ PLACEHOLDER = "\ue000{}\ue001"
 PLACEHOLDER_RE = re.compile("\ue000([a-z0-9]+)\ue001")
 REFERENCES = "refs"
 DEFAULT_STYLE = "chicago-author-date"
+# A note call follows the word or the punctuation: "poor [@a]." -> "poor.¹"
+NOTE_SPACING = re.compile(r"\s*(?P<token>\ue000c\d+\ue001)(?P<punct>[.,;:]?)")
 
 
 def clusters_in(text: str) -> list[tuple[int, str, list[str]]]:
@@ -107,6 +109,7 @@ class Citer:
         if style.is_note:
             texts = [_footnote(i + 1, notes[i]) for i in range(len(clusters))]
             references = _notes_list(notes) + references
+            html = NOTE_SPACING.sub(r"\g<punct>\g<token>", html)
         from advocacy.prose import sanitise_citations
 
         pieces = iter(sanitise_citations(text) for text in texts)
@@ -161,7 +164,7 @@ def run_pandoc(source: str, bibtex: str, style: Path, lang: str) -> str:
 
 def split_pandoc_output(html: str, count: int) -> tuple[list[str], list[str], str]:
     """(text of each citation, text of each note, reference list) from pandoc's HTML."""
-    texts = dict(re.findall(r"<p>CITE(\d+): (.*?)</p>", html, re.DOTALL))
+    texts = dict(re.findall(r"<p>CITE(\d+): ?(.*?)</p>", html, re.DOTALL))
     missing = [i for i in range(count) if str(i) not in texts]
     if missing:
         raise RuntimeError(f"pandoc returned no text for citation {missing[0]}")

@@ -48,6 +48,8 @@ class Source:
     data: object
     positions: dict[Path_, Position] = field(default_factory=dict)
     key_positions: dict[Path_, Position] = field(default_factory=dict)
+    spans: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    text: str = ""
 
     def position(self, loc: Path_) -> Position:
         """Return the position of loc, or of its nearest parent that has one."""
@@ -55,6 +57,20 @@ class Source:
         while loc not in self.positions and loc:
             loc = loc[:-1]
         return self.positions.get(loc, (1, 1))
+
+    def find(self, loc: Path_, needle: str, nth: int = 0) -> Position:
+        """Position of the nth needle inside the text of the scalar at loc."""
+        start, end = self.spans.get(tuple(loc), (0, 0))
+        at = start - 1
+        for _ in range(nth + 1):
+            at = self.text.find(needle, at + 1, end)
+            if at < 0:
+                return self.position(loc)
+        line = self.text.count("\n", 0, at) + 1
+        return line, at - (self.text.rfind("\n", 0, at) + 1) + 1
+
+    def problem_at(self, position: Position, message: str, level: str = "error") -> Problem:
+        return Problem(self.path, position[0], position[1], message, level)
 
     def problem(
         self, loc: Path_, message: str, level: str = "error", at_key: bool = False
@@ -119,7 +135,7 @@ def read_source(path: Path, shown: str) -> tuple[Source | None, list[Problem]]:
         return None, [_yaml_problem(exc, shown)]
     except yaml.YAMLError as exc:  # pragma: no cover - errors without a mark
         return None, [Problem(shown, 1, 1, str(exc))]
-    source = Source(shown, None)
+    source = Source(shown, None, text=text)
     problems: list[Problem] = []
     source.data = _convert(node, (), source, problems)
     if not isinstance(source.data, dict):
@@ -175,6 +191,7 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str) -> Problem:
 def _convert(node, loc: Path_, source: Source, problems: list[Problem]):
     source.positions[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.ScalarNode):
+        source.spans[loc] = (node.start_mark.index, node.end_mark.index)
         if len(node.value) > MAX_TEXT_CHARS:
             line, column = source.positions[loc]
             message = (

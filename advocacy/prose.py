@@ -21,11 +21,13 @@ ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 # Citation output from pandoc: links to the reference list, and its entries.
-CITATION_TAGS = TAGS | {"div"}
+CITATION_TAGS = TAGS | {"div", "h3"}
 CITATION_ATTRIBUTES = {
-    "a": {"href", "role"},
+    "a": {"href", "role", "id"},
     "span": {"class", "data-cites"},
+    "sup": {"class"},
     "div": {"id", "class", "role"},
+    "li": {"id"},
 }
 
 
@@ -61,7 +63,8 @@ class ProseRenderer:
     def block(self, text: str) -> Markup:
         """Render Markdown as block HTML (paragraphs, lists)."""
         self._md.reset()
-        html = self._md.convert(self.citer.replace(text))
+        text = self.citer.replace(text).replace("\\@", "&#64;")  # \@ is a plain @
+        html = self._md.convert(text)
         return Markup(sanitise(html))
 
     def inline(self, text: str) -> Markup:

@@ -217,7 +217,7 @@ CASES = {
     "unknown-citation": (
         EX,
         "name: U\ncommunity: U\nstatement: Poor [@ostrom1909commons].\n",
-        "3:12: error: unknown citation key 'ostrom1909commons' (did you mean 'ostrom1990commons'?)",
+        "3:18: error: unknown citation key 'ostrom1909commons' (did you mean 'ostrom1990commons'?)",
     ),
     "unknown-source": (
         EX,

@@ -158,7 +158,7 @@ def test_unknown_citation_key_is_an_error_at_its_field(make_project, capsys):
     code, _, err = run(project, "check", capsys=capsys)
     assert code == 1
     assert err.splitlines()[0] == (
-        "content/exclusions/urban-poor.yaml:3:12: error: unknown citation key "
+        "content/exclusions/urban-poor.yaml:4:9: error: unknown citation key "
         "'ostrom1909commons' (did you mean 'ostrom1990commons'?)"
     )
 
