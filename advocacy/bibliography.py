@@ -31,7 +31,8 @@ NEEDS = {
     "inproceedings": ("booktitle", "year|date"),
     "techreport": ("institution", "year|date"),
     "report": ("institution", "year|date"),
-    "online": ("url", "urldate"),
+    "online": ("url",),
+    "misc": ("year|date|url",),  # an undated web page is cited as "n.d."
     "thesis": ("school|institution", "year|date"),
     "phdthesis": ("school", "year|date"),
 }

@@ -7,11 +7,11 @@ files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from advocacy import schema
-from advocacy.bibliography import Bibliography, read_bibliography
+from advocacy.bibliography import Bibliography, missing_fields, read_bibliography, uncited
 from advocacy.citations import Citer, Style, clusters_in, find_style, style_names
 from advocacy.config import Paths
 from advocacy.corpus import Corpus, read_corpus
@@ -27,6 +27,7 @@ class Project:
     paths: Paths
     corpus: Corpus
     bibliography: Bibliography
+    notes: list[Problem] = field(default_factory=list)  # warnings and infos
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Built:
     pages: int | None
 
 
-def load_project(paths: Paths) -> Project:
+def load_project(paths: Paths, strict: bool = False) -> Project:
     """Read and check everything; raise ContentError with every problem found."""
     problems: list[Problem] = []
     bib, found = read_bibliography(paths.bibliography, paths.shown(paths.bibliography))
@@ -47,9 +48,22 @@ def load_project(paths: Paths) -> Project:
     problems.extend(found)
     problems.extend(check_citations(corpus, bib))
     problems.extend(check_styles(corpus, paths))
+    cited = {
+        key for source, model in _record_sources(corpus) for _, key, _ in cited_keys(model, ())
+    }
+    problems.extend(missing_fields(bib, cited))
+    problems.extend(uncited(bib, cited))
+    if strict:
+        problems = [_as_error(p) for p in problems]
     if any(p.level == "error" for p in problems):
         raise ContentError(problems)
-    return Project(paths, corpus, bib)
+    return Project(paths, corpus, bib, sorted(problems))
+
+
+def _as_error(problem: Problem) -> Problem:
+    if problem.level != "warning":
+        return problem
+    return Problem(problem.path, problem.line, problem.column, problem.message, "error")
 
 
 def check_citations(corpus: Corpus, bib: Bibliography) -> list[Problem]:
@@ -132,9 +146,11 @@ def stylesheet(paths: Paths) -> str:
     return "\n".join(p.read_text(encoding="utf-8") for p in sorted(css.glob("*.css")))
 
 
-def build(paths: Paths, only: list[str] | None = None, pdf: bool = True) -> list[Built]:
+def build(
+    paths: Paths, only: list[str] | None = None, pdf: bool = True, project: Project | None = None
+) -> list[Built]:
     """Build the named documents (all when None) as HTML and PDF, and the index."""
-    project = load_project(paths)
+    project = project or load_project(paths)
     documents = project.corpus.documents
     chosen = only or list(documents)
     pages_html = {doc_id: render_html(project, documents[doc_id]) for doc_id in chosen}

@@ -40,6 +40,7 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--content", type=Path, help="content folder (default: ROOT/content)")
     top.add_argument("--out", type=Path, help="build folder (default: ROOT/build)")
     top.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    top.add_argument("--strict", action="store_true", help="treat warnings as errors")
     commands = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
     build = commands.add_parser("build", help="build documents as HTML and PDF")
     build.add_argument("documents", nargs="*", metavar="DOCUMENT_ID", help="default: all")
@@ -69,8 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"advocacy: error: {exc}", file=sys.stderr)
         return 1
     except ContentError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        _print_notes(exc.problems, levels={"error", "warning"})
         print(exc.summary(), file=sys.stderr)
         return 1
     except UsageError as exc:
@@ -88,16 +88,16 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_build(args, paths: Paths) -> int:
     from advocacy.build import build, load_project
 
+    project = load_project(paths, args.strict)
     only = args.documents or None
-    if only:
-        known = load_project(paths).corpus.documents
-        for doc_id in only:
-            if doc_id not in known:
-                raise UsageError(
-                    f"no document '{doc_id}'{suggest(doc_id, known)}; "
-                    f"expected one of {one_of(known)}"
-                )
-    built = build(paths, only, pdf=not args.html_only)
+    known = project.corpus.documents
+    for doc_id in only or []:
+        if doc_id not in known:
+            raise UsageError(
+                f"no document '{doc_id}'{suggest(doc_id, known)}; expected one of {one_of(known)}"
+            )
+    _print_notes(project.notes, levels={"warning"})
+    built = build(paths, only, pdf=not args.html_only, project=project)
     for item in built:
         pages = f", {plural(item.pages, 'page')}" if item.pages else ""
         outputs = " and ".join(paths.shown(p) for p in (item.html, item.pdf) if p)
@@ -109,14 +109,22 @@ def cmd_build(args, paths: Paths) -> int:
 def cmd_check(args, paths: Paths) -> int:
     from advocacy.build import load_project
 
-    project = load_project(paths)
-    counts = {kind: len(records) for kind, records in project.corpus.records.items()}
-    total = sum(counts.values())
+    project = load_project(paths, args.strict)
+    _print_notes(project.notes, levels={"warning", "info"})
+    total = sum(len(records) for records in project.corpus.records.values())
+    warnings = sum(1 for note in project.notes if note.level == "warning")
     print(
         f"content is valid: {plural(total, 'record')}, "
-        f"{plural(len(project.bibliography.keys), 'reference')}"
+        f"{plural(len(project.bibliography.keys), 'reference')}, "
+        f"{plural(warnings, 'warning')}"
     )
     return 0
+
+
+def _print_notes(notes, levels: set[str]) -> None:
+    for note in notes:
+        if note.level in levels:
+            print(note, file=sys.stderr)
 
 
 def cmd_list(args, paths: Paths) -> int:

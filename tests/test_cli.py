@@ -50,3 +50,42 @@ def test_python_dash_m_runs_the_cli_with_content_errors_as_exit_1(make_project):
     assert done.returncode == 1
     assert done.stderr.splitlines()[-1] == "1 error in 1 file; nothing was built."
     assert "Traceback" not in done.stderr
+
+
+def test_check_reports_uncited_entries_and_missing_fields(make_project, capsys):
+    from conftest import MINIMAL
+
+    bib = MINIMAL["content/references.bib"] + (
+        "\n@book{nopublisher2020,\n  author = {Doe, Jane},\n  title = {No Publisher},\n"
+        "  year = {2020}\n}\n"
+    )
+    project = make_project(
+        {
+            "content/references.bib": bib,
+            "content/initiatives/cooperatives.yaml": (
+                "name: C\nstatement: C [@nopublisher2020].\nreaches: [urban-poor]\n"
+            ),
+        }
+    )
+    assert main(["--root", str(project), "check"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        "content/references.bib:9:1: warning: entry 'nopublisher2020' (book) has no "
+        "publisher; the reference will lack it",
+    ]
+    assert captured.out == "content is valid: 4 records, 2 references, 1 warning\n"
+    assert main(["--root", str(project), "--strict", "check"]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == "1 error in 1 file; nothing was built."
+
+
+def test_check_lists_entries_that_nothing_cites(make_project, capsys):
+    from conftest import MINIMAL
+
+    project = make_project(
+        {"content/exclusions/urban-poor.yaml": "name: U\ncommunity: U\nstatement: S.\n"}
+    )
+    assert main(["--root", str(project), "check"]) == 0
+    assert capsys.readouterr().err == (
+        "content/references.bib:1:1: info: entry 'ostrom1990commons' is not cited anywhere\n"
+    )
+    assert "ostrom1990commons" in MINIMAL["content/references.bib"]

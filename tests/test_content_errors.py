@@ -121,7 +121,7 @@ def test_yaml_words_stay_text(make_project, capsys):
 
 
 def test_bom_and_crlf_are_accepted(make_project, capsys):
-    text = "\ufeffname: The urban poor\r\ncommunity: Urban poor\r\nstatement: S.\r\n"
+    text = "\ufeffname: The urban poor\r\ncommunity: Urban poor\r\nstatement: S [@ostrom1990commons].\r\n"
     project = make_project({"content/exclusions/urban-poor.yaml": text.encode("utf-8")})
     code, _, err = run(project, "check", capsys=capsys)
     assert (code, err) == (0, "")

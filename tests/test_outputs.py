@@ -143,3 +143,24 @@ def test_the_same_content_builds_the_same_bytes(built, tmp_path):
     assert (tmp_path / "policy-brief.html").read_bytes() == (
         built / "policy-brief.html"
     ).read_bytes()
+
+
+def test_policy_brief_links_citations_to_its_reference_list(built):
+    reader = PdfReader(built / "policy-brief.pdf")
+    destinations = set(reader.named_destinations)
+    cited = []
+    for page in reader.pages[:3]:
+        for annotation in page.get("/Annots", []) or []:
+            link = annotation.get_object()
+            if link.get("/Subtype") == "/Link" and str(link.get("/Dest", "")).startswith("ref-"):
+                cited.append(str(link["/Dest"]))
+    assert len(cited) >= 10
+    assert set(cited) <= destinations
+    text = pdf_text(built / "policy-brief.pdf")
+    assert "(Quiñones 2015)" in text
+    assert (
+        "Quiñones, Benjamin R., Jr. 2015. Social and Solidarity Economy in Asia: A South-South "
+        "and Triangular Cooperation Perspective. Edited by Anita Amorim, Jürgen Schwettmann, and "
+        "Nuno Tavares-Martins. International Labour Office."
+    ) in text
+    assert "References" in text and "(Demirgüç-Kunt et al. 2022)" in text
