@@ -7,6 +7,7 @@ files.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,9 +15,11 @@ from advocacy import schema
 from advocacy.bibliography import Bibliography, missing_fields, read_bibliography, uncited
 from advocacy.citations import Citer, Style, clusters_in, find_style, style_names
 from advocacy.config import Paths
-from advocacy.corpus import Corpus, read_corpus
+from advocacy.content import leaves, link_out
+from advocacy.corpus import Corpus, dotted, read_corpus
 from advocacy.errors import ContentError, Problem, suggest
 from advocacy.output import OutputFolder
+from advocacy.prose import ProseRenderer
 from advocacy.render import Views, document_context, environment, render_document
 
 
@@ -42,12 +45,17 @@ class Built:
 def load_project(paths: Paths, strict: bool = False) -> Project:
     """Read and check everything; raise ContentError with every problem found."""
     problems: list[Problem] = []
-    bib, found = read_bibliography(paths.bibliography, paths.shown(paths.bibliography))
-    problems.extend(found)
+    if paths.bibliography.exists() and leaves(paths.bibliography, paths.root):
+        problems.append(link_out(paths.bibliography, paths.shown(paths.bibliography)))
+        bib, found = read_bibliography(paths.root / "-", paths.shown(paths.bibliography))
+    else:
+        bib, found = read_bibliography(paths.bibliography, paths.shown(paths.bibliography))
+        problems.extend(found)
     corpus, found = read_corpus(paths.content, paths.root)
     problems.extend(found)
     problems.extend(check_citations(corpus, bib))
     problems.extend(check_styles(corpus, paths))
+    problems.extend(check_prose(corpus))
     cited = {
         key for source, model in _record_sources(corpus) for _, key, _ in cited_keys(model, ())
     }
@@ -86,27 +94,51 @@ def _record_sources(corpus: Corpus):
         yield corpus.project_source, corpus.project
 
 
+def prose_texts(model, loc: tuple):
+    """(loc, text) for every Markdown text in model, nested models included."""
+    prose = set(schema.prose_fields(type(model)))
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if name in prose and value is not None:
+            if isinstance(value, list):
+                yield from (((*loc, name, i), text) for i, text in enumerate(value))
+            else:
+                yield (*loc, name), value
+        elif isinstance(value, schema.BaseModel):
+            yield from prose_texts(value, (*loc, name))
+
+
 def cited_keys(model, loc: tuple):
     """(loc, key, n) for every key model cites: the nth '@key' in the text at loc.
 
     Keys listed under `sources` come with n = -1: the list item is the place.
     """
-    prose = set(schema.prose_fields(type(model)))
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        if name == "sources":
-            yield from (((*loc, name, i), key, -1) for i, key in enumerate(value))
-        elif name in prose and value is not None:
-            texts = value if isinstance(value, list) else [value]
-            for i, text in enumerate(texts):
-                where = (*loc, name, i) if isinstance(value, list) else (*loc, name)
-                seen: dict[str, int] = {}
-                for _offset, _cluster, found in clusters_in(text):
-                    for key in found:
-                        yield where, key, seen.get(key, 0)
-                        seen[key] = seen.get(key, 0) + 1
-        elif isinstance(value, schema.BaseModel):
-            yield from cited_keys(value, (*loc, name))
+    for i, key in enumerate(getattr(model, "sources", None) or []):
+        yield (*loc, "sources", i), key, -1
+    for where, text in prose_texts(model, loc):
+        seen: dict[str, int] = {}
+        for _offset, _cluster, found in clusters_in(text):
+            for key in found:
+                yield where, key, seen.get(key, 0)
+                seen[key] = seen.get(key, 0) + 1
+
+
+def check_prose(corpus: Corpus) -> list[Problem]:
+    """A warning for each thing the sanitiser will remove from a Markdown field."""
+    renderer = ProseRenderer(Citer())
+    problems = []
+    for source, model in _record_sources(corpus):
+        for loc, text in prose_texts(model, ()):
+            try:
+                removed = renderer.inspect(text)
+            except RecursionError:
+                message = f"{dotted(loc)}: too deeply nested to read; flatten it"
+                problems.append(source.problem(loc, message))
+                continue
+            for what in removed:
+                message = f"{dotted(loc)}: removed {what}; prose may format text and link out"
+                problems.append(source.problem(loc, message, "warning"))
+    return problems
 
 
 def check_styles(corpus: Corpus, paths: Paths) -> list[Problem]:
@@ -165,8 +197,17 @@ def build(
             built.append(
                 Built(doc_id, documents[doc_id], paths.build / f"{doc_id}.html", pdf_path, pages)
             )
+        copy_assets(out, project)
         write_index(out, project)
     return built
+
+
+def copy_assets(out: OutputFolder, project: Project) -> None:
+    """Copy the assets the documents show into build/assets/, for the HTML."""
+    logo = project.corpus.project.organisation.logo
+    if logo:
+        (out.folder / "assets" / logo).parent.mkdir(parents=True, exist_ok=True)
+        out.write(f"assets/{logo}", (project.paths.content / "assets" / logo).read_bytes())
 
 
 def write_pdf(out: OutputFolder, html: str, paths: Paths, name: str) -> int:
@@ -175,7 +216,10 @@ def write_pdf(out: OutputFolder, html: str, paths: Paths, name: str) -> int:
     pdf.quiet_weasyprint()
     allowed = [paths.templates, paths.content / "assets"]
     with out.replacing(name) as temporary:
-        return pdf.write_pdf(html, paths.templates, allowed, temporary)
+        pages, refused = pdf.write_pdf(html, paths.content, allowed, temporary)
+    for reason in sorted(set(refused)):
+        print(f"advocacy: warning: {name}: {reason}", file=sys.stderr)
+    return pages
 
 
 def write_index(out: OutputFolder, project: Project) -> None:

@@ -155,6 +155,7 @@ def run_pandoc(source: str, bibtex: str, style: Path, lang: str) -> str:
             f"--csl={style}",
             "--metadata=link-citations=true",
             f"--metadata=lang={lang}",
+            f"--data-dir={folder}",  # no user data files: styles and locales are ours
         ]
         done = subprocess.run(args, input=source, capture_output=True, text=True, check=False)
     if done.returncode != 0:

@@ -245,11 +245,27 @@ def find_records(content_dir: Path, root: Path) -> tuple[list[RawRecord], list[P
                 )
                 problems.append(Problem(shown, 1, 1, message))
                 continue
+            if leaves(path, root):
+                problems.append(link_out(path, shown))
+                continue
             source, found = read_source(path, shown)
             problems.extend(found)
             readable = source is not None and isinstance(source.data, dict) and not found
             records.append(RawRecord(kind, record_id, source if readable else None))
     return records, problems
+
+
+def leaves(path: Path, root: Path) -> bool:
+    """True when path, after following symlinks, lies outside root."""
+    return not path.resolve().is_relative_to(root.resolve())
+
+
+def link_out(path: Path, shown: str) -> Problem:
+    message = (
+        f"this file is a link to '{path.resolve()}', outside the project; "
+        "copy the file into the project instead"
+    )
+    return Problem(shown, 1, 1, message)
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -12,7 +12,8 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from advocacy import schema
-from advocacy.content import RawRecord, Source, find_records, read_source
+from advocacy.assets import check_asset
+from advocacy.content import RawRecord, Source, find_records, leaves, link_out, read_source
 from advocacy.errors import ContentError, Problem, one_of, suggest
 
 
@@ -84,15 +85,22 @@ def _load_project(content_dir: Path, root: Path, problems: list[Problem]):
     if not path.is_file():
         problems.append(Problem(shown, 1, 1, "missing: project.yaml names the organisation"))
         return None, None
+    if leaves(path, root):
+        problems.append(link_out(path, shown))
+        return None, None
     source, found = read_source(path, shown)
     problems.extend(found)
     if source is None or not isinstance(source.data, dict):
         return None, source
     try:
-        return schema.Project.model_validate(source.data), source
+        project = schema.Project.model_validate(source.data)
     except ValidationError as exc:
         problems.extend(pydantic_problems(exc, source, schema.Project))
         return None, source
+    if project.organisation.logo:
+        loc = ("organisation", "logo")
+        problems.extend(check_asset(project.organisation.logo, content_dir / "assets", source, loc))
+    return project, source
 
 
 def _validate(record: RawRecord, problems: list[Problem]) -> schema.Record | None:
@@ -124,7 +132,7 @@ def _is_union_tag(part: object) -> bool:
 
 
 def _message(error: dict, loc: tuple, model: type[BaseModel]) -> str:
-    where = _dotted(loc)
+    where = dotted(loc)
     kind, value = error["type"], error.get("input")
     if kind == "missing":
         return f"{where}: required field is missing"
@@ -155,7 +163,7 @@ def _message(error: dict, loc: tuple, model: type[BaseModel]) -> str:
     return f"{where}: {message}" if where else message
 
 
-def _dotted(loc: tuple) -> str:
+def dotted(loc: tuple) -> str:
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -206,7 +214,7 @@ def check_links(corpus: Corpus) -> list[Problem]:
                 loc = (name, index) if isinstance(value, list) else (name,)
                 known = sorted(i for k in kinds for i in corpus.ids.get(k, ()))
                 label = " or ".join(kinds)
-                message = f"{_dotted(loc)}: unknown {label} '{target}'{suggest(target, known)}"
+                message = f"{dotted(loc)}: unknown {label} '{target}'{suggest(target, known)}"
                 problems.append(source.problem(loc, message))
     return problems
 

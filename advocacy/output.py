@@ -55,7 +55,7 @@ class OutputFolder:
     @contextmanager
     def replacing(self, name: str) -> Iterator[Path]:
         """Yield a scratch path to write; on success it replaces build/name."""
-        handle, temporary = tempfile.mkstemp(prefix=f"{name}.", dir=self.scratch)
+        handle, temporary = tempfile.mkstemp(prefix=f"{Path(name).name}.", dir=self.scratch)
         os.close(handle)
         path = Path(temporary)
         try:

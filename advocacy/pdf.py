@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 MIME_TYPES = {
     ".css": "text/css",
@@ -27,8 +27,8 @@ MIME_TYPES = {
 }
 
 
-class RefusedURL(FatalURLFetchingError):
-    """A resource outside the allowed folders was asked for."""
+class RefusedURL(ValueError):
+    """A resource outside the allowed folders was asked for; it is not opened."""
 
 
 class ProjectFetcher(URLFetcher):
@@ -37,9 +37,14 @@ class ProjectFetcher(URLFetcher):
     def __init__(self, allowed: list[Path]):
         super().__init__(allowed_protocols={"file"})
         self.allowed = [folder.resolve() for folder in allowed]
+        self.refused: list[str] = []
 
     def fetch(self, url: str, headers=None) -> URLFetcherResponse:
-        path = self.resolve(url)
+        try:
+            path = self.resolve(url)
+        except RefusedURL as exc:
+            self.refused.append(str(exc))
+            raise
         if path.suffix.lower() not in MIME_TYPES:
             raise RefusedURL(f"refused {url}: not an allowed type of file")
         body = path.read_bytes()
@@ -59,8 +64,8 @@ class ProjectFetcher(URLFetcher):
         return path
 
 
-def write_pdf(html: str, base: Path, allowed: list[Path], target: Path) -> int:
-    """Render html to the PDF file target; return its page count."""
+def write_pdf(html: str, base: Path, allowed: list[Path], target: Path) -> tuple[int, list[str]]:
+    """Render html to the PDF file target; return its page count and what was refused."""
     fetcher = ProjectFetcher(allowed)
     document = weasyprint.HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher).render()
     document.write_pdf(
@@ -70,7 +75,7 @@ def write_pdf(html: str, base: Path, allowed: list[Path], target: Path) -> int:
         attachments=[],
         custom_metadata=True,
     )
-    return len(document.pages)
+    return len(document.pages), fetcher.refused
 
 
 def quiet_weasyprint() -> None:

@@ -7,6 +7,8 @@ sanitiser: content may format text and link out, nothing more.
 
 from __future__ import annotations
 
+import re
+
 import markdown
 import nh3
 from markupsafe import Markup
@@ -32,14 +34,58 @@ CITATION_ATTRIBUTES = {
 
 
 def sanitise(html: str) -> str:
-    return nh3.clean(
+    return clean(html)[0]
+
+
+def clean(html: str) -> tuple[str, list[str]]:
+    """Sanitise Markdown's HTML; return it and what was removed, in words."""
+    removed = [f"<{tag}> element" for tag in _tags(html) - TAGS]
+
+    for value in re.findall(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", html):
+        href = next(v for v in value if v) if any(value) else ""
+        if not _allowed_href(href):
+            removed.append(f"link to '{_short(href)}'")
+
+    def keep(tag: str, attribute: str, value: str) -> str | None:
+        return None if attribute == "href" and not _allowed_href(value) else value
+
+    for tag, attribute in _attributes(html):
+        if tag in TAGS and attribute not in ATTRIBUTES.get(tag, set()):
+            removed.append(f"{attribute}= attribute")
+    cleaned = nh3.clean(
         html,
         tags=TAGS,
         attributes=ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
+        attribute_filter=keep,
     )
+    return cleaned, sorted(set(removed))
+
+
+def _tags(html: str) -> set[str]:
+    return {m.lower() for m in re.findall(r"<([a-zA-Z][\w-]*)", html)}
+
+
+def _attributes(html: str) -> set[tuple[str, str]]:
+    found = set()
+    for tag, body in re.findall(r"<([a-zA-Z][\w-]*)([^>]*)>", html):
+        for attribute in re.findall(r"([^\s=/\"']+)\s*(?:=|(?=\s)|$)", body):
+            found.add((tag.lower(), attribute.lower()))
+    return found
+
+
+def _allowed_href(value: str) -> bool:
+    value = value.strip()
+    if value.startswith("#"):
+        return True
+    scheme = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):", value)
+    return bool(scheme) and scheme.group(1).lower() in URL_SCHEMES
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def sanitise_citations(html: str) -> str:
@@ -62,10 +108,17 @@ class ProseRenderer:
 
     def block(self, text: str) -> Markup:
         """Render Markdown as block HTML (paragraphs, lists)."""
+        return Markup(sanitise(self.markdown(text)))
+
+    def markdown(self, text: str) -> str:
+        """Markdown's HTML for text, citations as placeholders; not yet sanitised."""
         self._md.reset()
         text = self.citer.replace(text).replace("\\@", "&#64;")  # \@ is a plain @
-        html = self._md.convert(text)
-        return Markup(sanitise(html))
+        return self._md.convert(text)
+
+    def inspect(self, text: str) -> list[str]:
+        """What sanitising text would remove, in words; [] when nothing."""
+        return clean(self.markdown(text))[1]
 
     def inline(self, text: str) -> Markup:
         """Render one paragraph of Markdown without its <p> wrapper."""

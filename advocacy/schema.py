@@ -42,8 +42,31 @@ def _language_tag(value: str) -> str:
     return value
 
 
+MAX_BRACKETS = 500
+MAX_NESTING = 20
+NESTED_PREFIX = re.compile(r"^(?:[ \t]*(?:[-*+>]|\d{1,9}[.)])(?=[ \t]|$))+", re.MULTILINE)
+
+
+def _bounded_markdown(value: str) -> str:
+    """Refuse what makes Python-Markdown quadratic or recursive."""
+    brackets = value.count("[")
+    if brackets > MAX_BRACKETS:
+        raise ValueError(f"{brackets:,} '[' in one field, over the limit of {MAX_BRACKETS}")
+    for match in NESTED_PREFIX.finditer(value):
+        depth = len(re.findall(r"[-*+>]|\d{1,9}[.)]", match.group(0)))
+        indent = len(match.group(0)) - len(match.group(0).lstrip())
+        if depth + indent // 2 > MAX_NESTING:
+            raise ValueError(
+                f"lists or quotes nested {depth + indent // 2:,} deep, over the limit of "
+                f"{MAX_NESTING}"
+            )
+    return value
+
+
 Text = Annotated[str, Field(min_length=1), AfterValidator(_real_text)]
-Prose = Annotated[str, Field(min_length=1), AfterValidator(_real_text), PROSE]
+Prose = Annotated[
+    str, Field(min_length=1), AfterValidator(_real_text), AfterValidator(_bounded_markdown), PROSE
+]
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 CiteKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][\w:.#$%&+?<>~/-]*$")]
 Count = Annotated[int, Field(ge=0)]
@@ -219,11 +242,39 @@ class Recommendation(Record):
     rationale: Prose | None = None
 
 
+def _asset_path(value: str) -> str:
+    parts = value.split("/")
+    if (
+        value.startswith("/")
+        or ".." in parts
+        or not re.fullmatch(r"[\w./-]+\.(png|jpe?g|svg)", value, re.IGNORECASE)
+    ):
+        raise ValueError(
+            f"'{value}' is not a file in content/assets/; give a relative path to a .png, "
+            ".jpg or .svg file there, without '..'"
+        )
+    return value
+
+
+AssetPath = Annotated[
+    str,
+    AfterValidator(_asset_path),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[\w./-]+\.(png|jpe?g|svg)$",
+            "description": "A PNG, JPEG or SVG file in content/assets/, e.g. logo.svg",
+        }
+    ),
+]
+
+
 class Organisation(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
     name: Text
     short_name: Text
+    logo: AssetPath | None = None
     url: Text | None = None
     contact: Text | None = None
     about: Prose | None = None

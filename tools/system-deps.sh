@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Check the system packages the build needs: Python's venv, the Pango and
 # HarfBuzz libraries WeasyPrint draws with, the Noto fonts the templates use,
-# and poppler-utils for previews and tests. Install what is missing with
+# poppler-utils for previews and tests, and strace for a test. Install what is missing with
 # apt-get when we may (root, or sudo without a password); otherwise print the
 # exact command to run, and stop.
 set -euo pipefail
@@ -19,6 +19,7 @@ has_lib 'libharfbuzz-subset.so.0' || missing+=(libharfbuzz-subset0)
 command -v fc-list >/dev/null || missing+=(fontconfig)
 { has_font "Noto Sans" && has_font "Noto Serif"; } || missing+=(fonts-noto-core)
 command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null || missing+=(poppler-utils)
+command -v strace >/dev/null || missing+=(strace)  # tests: no file outside the project is read
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
