@@ -181,45 +181,77 @@ def stylesheet(paths: Paths) -> str:
 def build(
     paths: Paths, only: list[str] | None = None, pdf: bool = True, project: Project | None = None
 ) -> list[Built]:
-    """Build the named documents (all when None) as HTML and PDF, and the index."""
+    """Build the named documents (all when None) as HTML and PDF, and the index.
+
+    Every output is drawn in the scratch folder first; only when all of them
+    are within their page budgets are they put in place.
+    """
     project = project or load_project(paths)
     documents = project.corpus.documents
     chosen = only or list(documents)
     pages_html = {doc_id: render_html(project, documents[doc_id]) for doc_id in chosen}
-    built = []
+    built, problems = [], []
     with OutputFolder(paths.build) as out:
         for doc_id, html in pages_html.items():
-            out.write(f"{doc_id}.html", html.encode("utf-8"))
-            pdf_path, pages = None, None
+            out.stage(f"{doc_id}.html").write_bytes(html.encode("utf-8"))
+            item = Built(doc_id, documents[doc_id], paths.build / f"{doc_id}.html", None, None)
             if pdf:
-                pages = write_pdf(out, html, paths, f"{doc_id}.pdf")
-                pdf_path = paths.build / f"{doc_id}.pdf"
-            built.append(
-                Built(doc_id, documents[doc_id], paths.build / f"{doc_id}.html", pdf_path, pages)
-            )
+                rendered = write_pdf(out.stage(f"{doc_id}.pdf"), html, paths, doc_id)
+                item.pdf, item.pages = paths.build / f"{doc_id}.pdf", rendered.pages
+                problems.extend(check_budget(project, doc_id, rendered))
+            built.append(item)
+        if problems:
+            raise ContentError(problems)
         copy_assets(out, project)
+        out.commit()
         write_index(out, project)
     return built
 
 
-def copy_assets(out: OutputFolder, project: Project) -> None:
-    """Copy the assets the documents show into build/assets/, for the HTML."""
-    logo = project.corpus.project.organisation.logo
-    if logo:
-        (out.folder / "assets" / logo).parent.mkdir(parents=True, exist_ok=True)
-        out.write(f"assets/{logo}", (project.paths.content / "assets" / logo).read_bytes())
+def check_budget(project: Project, doc_id: str, rendered) -> list[Problem]:
+    """An error when a document is longer than its type's page limit."""
+    document = project.corpus.documents[doc_id]
+    limit = document.page_limit or schema.PAGE_LIMITS[document.type]
+    if rendered.pages <= limit:
+        return []
+    longest = sorted(rendered.sections, key=lambda section: -section[1])[:3]
+    sections = ", ".join(f"'{title}' {length:.1f}" for title, length in longest)
+    message = (
+        f"{doc_id} is {rendered.pages} pages, over the limit of {limit} for a "
+        f"{document.type}; cut the longest sections (pages): {sections}"
+    )
+    source = project.corpus.sources[("document", doc_id)]
+    return [source.problem(("page_limit",) if document.page_limit else ("type",), message)]
 
 
-def write_pdf(out: OutputFolder, html: str, paths: Paths, name: str) -> int:
+def write_pdf(target: Path, html: str, paths: Paths, doc_id: str):
     from advocacy import pdf
 
     pdf.quiet_weasyprint()
-    allowed = [paths.templates, paths.content / "assets"]
-    with out.replacing(name) as temporary:
-        pages, refused = pdf.write_pdf(html, paths.content, allowed, temporary)
-    for reason in sorted(set(refused)):
-        print(f"advocacy: warning: {name}: {reason}", file=sys.stderr)
-    return pages
+    rendered = pdf.write_pdf(html, paths.build, routes(paths), target)
+    for reason in sorted(set(rendered.refused)):
+        print(f"advocacy: warning: {doc_id}: {reason}", file=sys.stderr)
+    return rendered
+
+
+def routes(paths: Paths) -> dict[Path, Path]:
+    """The only folders a document may read from, as its HTML names them."""
+    return {
+        paths.build / "fonts": paths.templates / "fonts",
+        paths.build / "assets": paths.content / "assets",
+    }
+
+
+def copy_assets(out: OutputFolder, project: Project) -> None:
+    """Stage the fonts and assets the HTML names, for build/fonts and build/assets."""
+    fonts = project.paths.templates / "fonts"
+    for font in sorted(fonts.glob("*")) if fonts.is_dir() else []:
+        if font.is_file() and not font.is_symlink():
+            out.stage(f"fonts/{font.name}").write_bytes(font.read_bytes())
+    logo = project.corpus.project.organisation.logo
+    if logo:
+        source = project.paths.content / "assets" / logo
+        out.stage(f"assets/{logo}").write_bytes(source.read_bytes())
 
 
 def write_index(out: OutputFolder, project: Project) -> None:

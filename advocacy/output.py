@@ -28,6 +28,7 @@ class OutputFolder:
         self.scratch = folder.parent / f".{folder.name}.partial"
         self.lock_path = folder.parent / f".{folder.name}.lock"
         self._lock: int | None = None
+        self._staged: dict[str, Path] = {}
 
     def __enter__(self) -> OutputFolder:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -64,6 +65,22 @@ class OutputFolder:
             os.replace(path, self.folder / name)
         finally:
             path.unlink(missing_ok=True)
+
+    def stage(self, name: str) -> Path:
+        """A scratch path for build/name, put in place by commit()."""
+        handle, temporary = tempfile.mkstemp(prefix=f"{Path(name).name}.", dir=self.scratch)
+        os.close(handle)
+        path = Path(temporary)
+        path.chmod(0o644)
+        self._staged[name] = path
+        return path
+
+    def commit(self) -> None:
+        """Put every staged file in place, each by an atomic rename."""
+        for name, path in self._staged.items():
+            (self.folder / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, self.folder / name)
+        self._staged.clear()
 
     def write(self, name: str, data: bytes) -> None:
         with self.replacing(name) as path:

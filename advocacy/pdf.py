@@ -8,6 +8,8 @@ before anything is opened.
 from __future__ import annotations
 
 import logging
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -32,11 +34,16 @@ class RefusedURL(ValueError):
 
 
 class ProjectFetcher(URLFetcher):
-    """Serves files whose real path lies inside the allowed folders; nothing else."""
+    """Serves files from a few routed folders; refuses everything else unopened.
 
-    def __init__(self, allowed: list[Path]):
+    routes maps a folder that URLs may name (build/fonts) to the folder the
+    files really come from (templates/fonts). A file is served only if its
+    real path, after following symlinks, lies inside that real folder.
+    """
+
+    def __init__(self, routes: dict[Path, Path]):
         super().__init__(allowed_protocols={"file"})
-        self.allowed = [folder.resolve() for folder in allowed]
+        self.routes = {Path(k).absolute(): Path(v).resolve() for k, v in routes.items()}
         self.refused: list[str] = []
 
     def fetch(self, url: str, headers=None) -> URLFetcherResponse:
@@ -55,18 +62,28 @@ class ProjectFetcher(URLFetcher):
     def resolve(self, url: str) -> Path:
         parts = urlsplit(url)
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-            raise RefusedURL(f"refused {url}: only project files are read")
-        path = Path(unquote(parts.path)).resolve()
-        if not any(path.is_relative_to(folder) for folder in self.allowed):
-            raise RefusedURL(f"refused {url}: outside the project's templates and assets")
-        if not path.is_file():
-            raise RefusedURL(f"refused {url}: no such file")
-        return path
+            raise RefusedURL(f"refused {url}: only the project's fonts and assets are read")
+        named = Path(os.path.normpath(unquote(parts.path)))
+        for route, real in self.routes.items():
+            if named.is_relative_to(route):
+                path = (real / named.relative_to(route)).resolve()
+                if path.is_relative_to(real) and path.is_file():
+                    return path
+        raise RefusedURL(f"refused {url}: not one of the project's fonts or assets")
 
 
-def write_pdf(html: str, base: Path, allowed: list[Path], target: Path) -> tuple[int, list[str]]:
-    """Render html to the PDF file target; return its page count and what was refused."""
-    fetcher = ProjectFetcher(allowed)
+@dataclass
+class Rendered:
+    """What drawing a PDF gave: its pages, its sections' lengths, what was refused."""
+
+    pages: int
+    sections: list[tuple[str, float]]
+    refused: list[str]
+
+
+def write_pdf(html: str, base: Path, routes: dict[Path, Path], target: Path) -> Rendered:
+    """Render html, whose relative URLs start at base, to the PDF file target."""
+    fetcher = ProjectFetcher(routes)
     document = weasyprint.HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher).render()
     document.write_pdf(
         target,
@@ -75,7 +92,19 @@ def write_pdf(html: str, base: Path, allowed: list[Path], target: Path) -> tuple
         attachments=[],
         custom_metadata=True,
     )
-    return len(document.pages), fetcher.refused
+    return Rendered(len(document.pages), section_lengths(document), fetcher.refused)
+
+
+def section_lengths(document) -> list[tuple[str, float]]:
+    """(title, length in pages) of each top-level section, from the bookmarks."""
+    tree = document.make_bookmark_tree()
+    top = tree[0][2] if len(tree) == 1 else tree  # sections sit under the one h1
+    height = document.pages[0].height if document.pages else 1
+    starts = [(label, page + y / height) for label, (page, _x, y), *_ in top]
+    if not starts:
+        return []
+    ends = [start for _, start in starts[1:]]  # the last section's end is not known
+    return [(label, end - start) for (label, start), end in zip(starts, ends, strict=False)]
 
 
 def quiet_weasyprint() -> None:

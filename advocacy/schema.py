@@ -305,6 +305,9 @@ class Document(Record):
     audience: Text
     subject: Text
     keywords: list[Text] = Field(min_length=1)
+    page_limit: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="Most pages the PDF may have; the type's budget by default."
+    )
     citation_style: Text = Field(
         default="chicago-author-date",
         description="A CSL style: the name of a packaged style (apa, ieee, ...) or of a .csl "
@@ -336,6 +339,9 @@ class Document(Record):
             )
         return self
 
+
+# Page budgets by document type; a document may set its own `page_limit`.
+PAGE_LIMITS = {"policy-brief": 4, "position-paper": 24, "synthesis-report": 40}
 
 REQUIRED_BY_TYPE = {
     "policy-brief": ("exclusions", "initiatives", "recommendations"),

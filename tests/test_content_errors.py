@@ -166,10 +166,10 @@ def test_unknown_citation_key_is_an_error_at_its_field(make_project, capsys):
 def test_a_failed_build_keeps_the_previous_outputs(make_project, capsys):
     project = make_project()
     assert run(project, "build", capsys=capsys)[0] == 0
-    before = {p.name: p.read_bytes() for p in (project / "build").iterdir()}
+    before = {p.name: p.read_bytes() for p in (project / "build").rglob("*") if p.is_file()}
     (project / "content/exclusions/urban-poor.yaml").write_text("name: [\n", encoding="utf-8")
     code, out, err = run(project, "build", capsys=capsys)
     assert code == 1 and out == ""
     assert err.splitlines()[-1] == "1 error in 1 file; nothing was built."
-    after = {p.name: p.read_bytes() for p in (project / "build").iterdir()}
+    after = {p.name: p.read_bytes() for p in (project / "build").rglob("*") if p.is_file()}
     assert after == before

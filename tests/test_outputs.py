@@ -164,3 +164,29 @@ def test_policy_brief_links_citations_to_its_reference_list(built):
         "Nuno Tavares-Martins. International Labour Office."
     ) in text
     assert "References" in text and "(Demirgüç-Kunt et al. 2022)" in text
+
+
+def _page_texts(path) -> list[str]:
+    reader = PdfReader(path)
+    return [re.sub(r"\s+", " ", page.extract_text()) for page in reader.pages]
+
+
+@pytest.mark.parametrize("doc_id", ["synthesis-report", "position-paper"])
+def test_every_contents_entry_names_the_page_of_its_heading(built, doc_id):
+    done = subprocess.run(
+        ["pdftotext", "-f", "2", "-l", "2", "-layout", str(built / f"{doc_id}.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pattern = r"^\s*(\d+(?:\.\d+)*\.?\s+)?(.+?)\s?(?:\. ?)+\s*(\d+)\s*$"
+    entries = re.findall(pattern, done.stdout, re.M)
+    assert len(entries) >= 6
+    pages = _page_texts(built / f"{doc_id}.pdf")
+    for prefix, title, number in entries:
+        heading = re.sub(r"\s+", " ", title).strip().rstrip(".")
+        label = re.escape(prefix.strip()) + r"\s*" if prefix else r"(?:^|\s)"
+        where = re.compile(label + re.escape(heading) + r"(?!\w| in brief)")
+        found = [i + 1 for i, text in enumerate(pages) if i > 1 and where.search(text)]
+        assert found, f"{heading!r} is on no page"
+        assert found[0] == int(number), f"{heading!r}: contents say {number}, found on {found[0]}"

@@ -117,9 +117,9 @@ def test_the_pdf_stage_fetches_nothing_even_from_hostile_html(no_network, tmp_pa
     html += '<a rel="attachment" href="file:///etc/passwd">b</a>'
     html += '<img src="file:///etc/passwd" alt="p"><img src="../../../etc/hostname" alt="h">'
     html += "</body></html>"
-    pages, refused = write_pdf(html, tmp_path, [tmp_path], tmp_path / "out.pdf")
-    assert pages == 1 and no_network == []
-    joined = "\n".join(refused)
+    rendered = write_pdf(html, tmp_path, {tmp_path / "fonts": tmp_path}, tmp_path / "out.pdf")
+    assert rendered.pages == 1 and no_network == []
+    joined = "\n".join(rendered.refused)
     for url in [*NETWORK, "http://127.0.0.1:9/x.css", "https://host.invalid/y.css"]:
         assert url in joined
     assert "/etc/passwd" in joined and "/etc/hostname" in joined
@@ -144,20 +144,26 @@ def test_the_fetcher_refuses_anything_outside_the_project(tmp_path, url):
     from advocacy.pdf import ProjectFetcher, RefusedURL
 
     with pytest.raises(RefusedURL):
-        ProjectFetcher([tmp_path]).fetch(url)
+        ProjectFetcher({tmp_path / "fonts": tmp_path}).fetch(url)
 
 
 def test_the_fetcher_refuses_dot_dot_and_symlinks_out(tmp_path):
     from advocacy.pdf import ProjectFetcher, RefusedURL
 
-    inside = tmp_path / "templates"
-    inside.mkdir()
+    inside = tmp_path / "templates" / "fonts"
+    inside.mkdir(parents=True)
     (tmp_path / "secret.css").write_text("x")
     (inside / "link.css").symlink_to(tmp_path / "secret.css")
     (inside / "ok.css").write_text("p { color: red }")
-    fetcher = ProjectFetcher([inside])
-    assert fetcher.fetch(f"file://{inside}/ok.css").read() == b"p { color: red }"
-    for url in (f"file://{inside}/../secret.css", f"file://{inside}/link.css"):
+    build = tmp_path / "build" / "fonts"
+    fetcher = ProjectFetcher({build: inside})
+    assert fetcher.fetch(f"file://{build}/ok.css").read() == b"p { color: red }"
+    for url in (
+        f"file://{build}/../secret.css",
+        f"file://{build}/link.css",
+        f"file://{inside}/ok.css",  # the real folder is not itself a route
+        f"file://{build}/../../secret.css",
+    ):
         with pytest.raises(RefusedURL):
             fetcher.fetch(url)
 
