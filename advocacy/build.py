@@ -163,7 +163,7 @@ def document_style(paths: Paths, name: str) -> Style | None:
 def render_html(project: Project, document: schema.Document) -> str:
     """Render one document to a complete HTML page, citations formatted."""
     citer = Citer()
-    views = Views(project.corpus, citer)
+    views = Views(project.corpus, citer, project.paths.templates)
     env = environment(project.paths)
     context = document_context(project.corpus, document, views)
     context["stylesheet"] = stylesheet(project.paths)

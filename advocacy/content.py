@@ -25,6 +25,7 @@ KIND_FOLDERS = {
     "theme": "themes",
     "engagement": "engagements",
     "recommendation": "recommendations",
+    "figure": "figures",
     "document": "documents",
 }
 

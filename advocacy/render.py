@@ -8,6 +8,7 @@ template compiler, so a `{{ }}` in YAML prints as it is.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -38,6 +39,7 @@ def environment(paths: Paths) -> jinja2.Environment:
     env.globals["type_labels"] = schema.DOCUMENT_TYPE_LABELS
     env.filters["by_actor"] = by_actor
     env.filters["actor_label"] = schema.ACTOR_LABELS.__getitem__
+    env.filters["number"] = lambda value: f"{value:g}"
     return env
 
 
@@ -54,8 +56,9 @@ def by_actor(recommendations: Iterable[Any]) -> list[tuple[str, list[Any]]]:
 class Views:
     """Builds the views of one document's records, collecting its citations."""
 
-    def __init__(self, corpus: Corpus, citer: Citer):
+    def __init__(self, corpus: Corpus, citer: Citer, templates: Path | None = None):
         self.corpus = corpus
+        self.templates = templates
         self.prose = ProseRenderer(citer)
         self._cache: dict[tuple[str, str], SimpleNamespace] = {}
 
@@ -72,6 +75,10 @@ class Views:
         view = self.fields(record)
         view.kind = kind
         view.cited_sources = self.cite(record.sources)
+        if kind == "figure":
+            from advocacy.charts import draw
+
+            view.svg = Markup(draw(record, self.templates))
         for name, kinds in schema.LINKS.get(kind, {}).items():
             if kind == "document":
                 continue
@@ -131,6 +138,7 @@ def document_context(corpus: Corpus, document: schema.Document, views: Views) ->
         "themes": views.records("theme", document.themes),
         "recommendations": views.records("recommendation", document.recommendations),
         "way_forward": views.records("recommendation", document.way_forward),
+        "figures": views.records("figure", document.figures),
         "references": Markup(PLACEHOLDER.format(REFERENCES)),
     }
 

@@ -269,6 +269,36 @@ AssetPath = Annotated[
 ]
 
 
+class Series(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    name: Text
+    values: list[float] = Field(min_length=1)
+
+
+class Figure(Record):
+    """A small data table drawn as a chart, with its source and alt text."""
+
+    title: Text
+    chart: Literal["bar", "stacked-bar", "line"]
+    alt: Text = Field(description="What the chart shows, for readers who cannot see it.")
+    categories: list[Text] = Field(min_length=1)
+    series: list[Series] = Field(min_length=1)
+    unit: Text | None = None
+    note: Prose | None = None
+    sources: list[CiteKey] = Field(min_length=1, description="Where the numbers come from.")
+
+    @model_validator(mode="after")
+    def _series_fit(self) -> Figure:
+        for series in self.series:
+            if len(series.values) != len(self.categories):
+                raise ValueError(
+                    f"series '{series.name}' has {len(series.values)} values for "
+                    f"{len(self.categories)} categories; give one value per category"
+                )
+        return self
+
+
 class Organisation(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
@@ -327,6 +357,7 @@ class Document(Record):
     themes: list[Id] = Field(default_factory=list)
     recommendations: list[Id] = Field(default_factory=list)
     way_forward: list[Id] = Field(default_factory=list)
+    figures: list[Id] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _type_needs(self) -> Document:
@@ -357,6 +388,7 @@ MODELS: dict[str, type[Record]] = {
     "theme": Theme,
     "engagement": Engagement,
     "recommendation": Recommendation,
+    "figure": Figure,
     "document": Document,
 }
 
@@ -379,6 +411,7 @@ LINKS: dict[str, dict[str, tuple[str, ...]]] = {
         "themes": ("theme",),
         "recommendations": ("recommendation",),
         "way_forward": ("recommendation",),
+        "figures": ("figure",),
     },
 }
 

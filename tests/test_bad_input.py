@@ -300,3 +300,19 @@ def test_bad_input_is_one_exact_line_and_nothing_built(name, good_build, tmp_pat
     assert err.splitlines()[-1].endswith("; nothing was built.")
     assert "Traceback" not in err
     assert digest(project / "build") == before
+
+
+def test_a_figure_whose_series_do_not_fit_its_categories(good_build, tmp_path, capsys):
+    project = tmp_path / "p"
+    shutil.copytree(good_build, project)
+    (project / "content/figures").mkdir()
+    (project / "content/figures/f.yaml").write_text(
+        "title: T\nchart: bar\nalt: A chart.\ncategories: [a, b]\n"
+        "series:\n  - name: S\n    values: [1]\nsources: [ostrom1990commons]\n",
+        encoding="utf-8",
+    )
+    assert main(["--root", str(project), "build"]) == 1
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "content/figures/f.yaml:1:1: error: series 'S' has 1 values for 2 categories; "
+        "give one value per category"
+    )

@@ -190,3 +190,40 @@ def test_every_contents_entry_names_the_page_of_its_heading(built, doc_id):
         found = [i + 1 for i, text in enumerate(pages) if i > 1 and where.search(text)]
         assert found, f"{heading!r} is on no page"
         assert found[0] == int(number), f"{heading!r}: contents say {number}, found on {found[0]}"
+
+
+def test_figures_have_alt_text_source_and_a_data_table(built):
+    html = (built / "synthesis-report.html").read_text(encoding="utf-8")
+    figure = html[html.index('<figure class="figure"') : html.index("</figure>")]
+    assert re.search(r'role="img" aria-label="Bar chart of the people who took the floor', figure)
+    assert "<svg" in figure and "Source: " in figure
+    rows = dict(re.findall(r'<tr><th scope="row">([^<]+)</th><td>([^<]+)</td></tr>', figure))
+    assert rows == {
+        "Keynote": "1",
+        "Case studies": "5",
+        "Partnership speakers": "3",
+        "Moderators": "3",
+    }
+    text = pdf_text(built / "synthesis-report.pdf")
+    assert "FIGURE 1 The nine key speakers and three moderators of the open space, by role" in text
+
+
+def test_every_image_has_alt_text(built):
+    for doc_id in (*DOCUMENTS, "index"):
+        html = (built / f"{doc_id}.html").read_text(encoding="utf-8")
+        for tag in re.findall(r"<img\b[^>]*>", html):
+            assert re.search(r'\salt="[^"]+"', tag), tag
+        for tag in re.findall(r'<[^>]+role="img"[^>]*>', html):
+            assert re.search(r'aria-label="[^"]+"', tag), tag
+
+
+def test_a_chart_is_drawn_the_same_every_time():
+    from advocacy.charts import draw
+    from advocacy.corpus import load_corpus
+    from conftest import ROOT
+
+    corpus = load_corpus(ROOT / "content", ROOT)
+    figure = corpus.get("figure", "open-space-programme")
+    first, second = draw(figure, ROOT / "templates"), draw(figure, ROOT / "templates")
+    assert first == second and first.startswith("<svg")
+    assert "#0b5563" in first  # the primary colour of the design tokens

@@ -1,0 +1,102 @@
+"""Figures from data: a figure record's table drawn as SVG with matplotlib.
+
+The same record gives the same bytes (fixed hash salt, no date), and colours
+and fonts come from the design tokens in templates/css/00-tokens.css, so a
+designer restyles charts where they restyle everything else.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from advocacy import schema
+
+TOKEN = re.compile(r"--(colour-[\w-]+|font-body)\s*:\s*([^;]+);")
+FALLBACK = {
+    "colour-primary": "#0b5563",
+    "colour-accent": "#b34d16",
+    "colour-text": "#1d2327",
+    "colour-muted": "#55626a",
+    "colour-rule": "#c9d3d6",
+    "font-body": '"Noto Sans", sans-serif',
+}
+
+
+def tokens(templates: Path) -> dict[str, str]:
+    """The design tokens that charts use, read from the designer's CSS."""
+    found = dict(FALLBACK)
+    css = templates / "css" / "00-tokens.css"
+    if css.is_file():
+        for name, value in TOKEN.findall(css.read_text(encoding="utf-8")):
+            found[name] = value.split("/*")[0].strip()
+    return found
+
+
+def draw(figure: schema.Figure, templates: Path) -> str:
+    """The figure as an SVG document (text kept as text, in the house font)."""
+    import matplotlib
+
+    matplotlib.use("svg")
+    from matplotlib import pyplot
+
+    style = tokens(templates)
+    family = style["font-body"].split(",")[0].strip().strip('"')
+    palette = [style["colour-primary"], style["colour-accent"], style["colour-muted"], "#6f9aa3"]
+    settings = {
+        "svg.hashsalt": "advocacy",
+        "svg.fonttype": "none",
+        "font.family": [family, "DejaVu Sans"],
+        "font.size": 9,
+        "text.color": style["colour-text"],
+        "axes.edgecolor": style["colour-rule"],
+        "axes.labelcolor": style["colour-text"],
+        "xtick.color": style["colour-text"],
+        "ytick.color": style["colour-muted"],
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+    with matplotlib.rc_context(settings):
+        fig, axes = pyplot.subplots(figsize=(6.3, 2.6))
+        try:
+            _plot(axes, figure, palette)
+            if figure.unit:
+                axes.set_ylabel(figure.unit)
+            if len(figure.series) > 1:
+                axes.legend(frameon=False, fontsize=8)
+            fig.tight_layout()
+            out = io.StringIO()
+            fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
+        finally:
+            pyplot.close(fig)
+    return _trim(out.getvalue())
+
+
+def _plot(axes, figure: schema.Figure, palette: list[str]) -> None:
+    positions = list(range(len(figure.categories)))
+    if figure.chart == "line":
+        for i, series in enumerate(figure.series):
+            axes.plot(positions, series.values, marker="o", color=palette[i % 4], label=series.name)
+    else:
+        count = len(figure.series)
+        width = 0.6 if figure.chart == "stacked-bar" else 0.7 / count
+        bottom = [0.0] * len(positions)
+        for i, series in enumerate(figure.series):
+            if figure.chart == "stacked-bar":
+                axes.bar(positions, series.values, width, bottom=bottom, color=palette[i % 4],
+                         label=series.name)  # fmt: skip
+                bottom = [b + v for b, v in zip(bottom, series.values, strict=True)]
+            else:
+                shifted = [p + (i - (count - 1) / 2) * width for p in positions]
+                bars = axes.bar(shifted, series.values, width, color=palette[i % 4],
+                                label=series.name)  # fmt: skip
+                axes.bar_label(bars, padding=2, fontsize=8, fmt="%g")
+    axes.set_xticks(positions, figure.categories)
+    axes.grid(axis="y", color="#e3e8ea", linewidth=0.6)
+    axes.set_axisbelow(True)
+
+
+def _trim(svg: str) -> str:
+    """Drop the XML prolog and DOCTYPE so the SVG can sit inside HTML."""
+    return svg[svg.index("<svg") :]
