@@ -36,7 +36,8 @@ check: $(STAMP) ## validate the content; build nothing
 list: $(STAMP) ## list the documents and the records they draw on
 	$(ADVOCACY) list
 
-test: $(STAMP) ## run the tests
+test: $(STAMP) ## run the tests (installs strace and Chromium for them first)
+	@PYTHON=$(PYTHON) tools/system-deps.sh test
 	$(BIN)/python -m pytest
 
 lint: $(STAMP) ## check the code style with ruff

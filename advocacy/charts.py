@@ -8,7 +8,10 @@ designer restyles charts where they restyle everything else.
 from __future__ import annotations
 
 import io
+import os
 import re
+import tempfile
+from html import escape
 from pathlib import Path
 
 from advocacy import schema
@@ -36,6 +39,9 @@ def tokens(templates: Path) -> dict[str, str]:
 
 def draw(figure: schema.Figure, templates: Path) -> str:
     """The figure as an SVG document (text kept as text, in the house font)."""
+    # matplotlib keeps a cache of the system's fonts; keep it in the temporary
+    # folder, not in the user's home.
+    os.environ.setdefault("MPLCONFIGDIR", str(Path(tempfile.gettempdir()) / "advocacy-matplotlib"))
     import matplotlib
 
     matplotlib.use("svg")
@@ -70,7 +76,7 @@ def draw(figure: schema.Figure, templates: Path) -> str:
             fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
         finally:
             pyplot.close(fig)
-    return _trim(out.getvalue())
+    return _trim(out.getvalue(), figure.alt)
 
 
 def _plot(axes, figure: schema.Figure, palette: list[str]) -> None:
@@ -97,6 +103,9 @@ def _plot(axes, figure: schema.Figure, palette: list[str]) -> None:
     axes.set_axisbelow(True)
 
 
-def _trim(svg: str) -> str:
-    """Drop the XML prolog and DOCTYPE so the SVG can sit inside HTML."""
-    return svg[svg.index("<svg") :]
+def _trim(svg: str, title: str) -> str:
+    """Drop the XML prolog and DOCTYPE so the SVG can sit inside HTML, and give
+    it a <title>: WeasyPrint takes a figure's alternative text from there."""
+    svg = svg[svg.index("<svg") :]
+    start = svg.index(">") + 1
+    return svg[:start] + f"<title>{escape(title)}</title>" + svg[start:]

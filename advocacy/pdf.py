@@ -92,7 +92,95 @@ def write_pdf(html: str, base: Path, routes: dict[Path, Path], target: Path) -> 
         attachments=[],
         custom_metadata=True,
     )
+    finish_tagging(target)
     return Rendered(len(document.pages), section_lengths(document), fetcher.refused)
+
+
+def finish_tagging(path: Path) -> None:
+    """Complete what WeasyPrint 70 leaves out of a PDF/UA file, with pikepdf.
+
+    - table header cells get a /Scope (WeasyPrint ignores HTML's scope);
+    - link annotations get the Print flag;
+    - running headers and footers, drawn in the page margins and left out of
+      the structure tree, are marked as pagination artifacts.
+    """
+    import pikepdf
+
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        _scope_header_cells(pdf.Root.StructTreeRoot)
+        for page in pdf.pages:
+            for annotation in page.get("/Annots", []):
+                annotation.F = 4  # Print
+        _margin_boxes_as_artifacts(pdf)
+        pdf.save(path, deterministic_id=True)
+
+
+def _scope_header_cells(element, in_head: bool = False) -> None:
+    import pikepdf
+
+    if not isinstance(element, pikepdf.Dictionary):
+        return
+    kind = element.get("/S")
+    if kind == "/TH":
+        attributes = element.get("/A")
+        if not isinstance(attributes, pikepdf.Dictionary):
+            attributes = element.A = pikepdf.Dictionary(O=pikepdf.Name.Table)
+        attributes.Scope = pikepdf.Name.Column if in_head else pikepdf.Name.Row
+    kids = element.get("/K")
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+        _scope_header_cells(kid, in_head or kind == "/THead")
+
+
+def _reachable(tree) -> set:
+    import pikepdf
+
+    seen, todo = set(), [tree]
+    while todo:
+        element = todo.pop()
+        if not isinstance(element, pikepdf.Dictionary) or element.objgen in seen:
+            continue
+        seen.add(element.objgen)
+        kids = element.get("/K")
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                todo.append(kid)
+    return seen
+
+
+def _margin_boxes_as_artifacts(pdf) -> None:
+    """Marked content that no structure element reaches becomes an artifact."""
+    import pikepdf
+
+    tree = pdf.Root.StructTreeRoot
+    reachable = _reachable(tree)
+    nums = tree.ParentTree.Nums
+    owners_by_key = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+    for page in pdf.pages:
+        owners = owners_by_key.get(int(page.get("/StructParents", -1)))
+        if not isinstance(owners, pikepdf.Array):
+            continue
+        orphans = {
+            mcid
+            for mcid, owner in enumerate(owners)
+            if isinstance(owner, pikepdf.Dictionary) and owner.objgen not in reachable
+        }
+        if not orphans:
+            continue
+        operations = []
+        for operands, operator in pikepdf.parse_content_stream(page):
+            if (
+                str(operator) == "BDC"
+                and isinstance(operands[1], pikepdf.Dictionary)
+                and int(operands[1].get("/MCID", -1)) in orphans
+            ):
+                operands = [
+                    pikepdf.Name.Artifact,
+                    pikepdf.Dictionary(Type=pikepdf.Name.Pagination),
+                ]
+            operations.append((operands, operator))
+        page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(operations))
+        for mcid in orphans:
+            owners[mcid] = None
 
 
 def section_lengths(document) -> list[tuple[str, float]]:

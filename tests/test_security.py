@@ -302,6 +302,7 @@ ALLOWED_PREFIXES = [
     "/usr/share/locale",
     "/proc/self",
     "/sys/fs/cgroup",
+    "/sys/devices/system/cpu",
 ]
 ALLOWED_FILES = {
     "/dev/null",

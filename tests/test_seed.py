@@ -137,7 +137,8 @@ def test_seed_items_keep_the_seed_order(report_texts):
 
 def test_event_facts_box_gives_every_figure(built):
     html = (built / "synthesis-report.html").read_text(encoding="utf-8")
-    pairs = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", html))
+    pattern = r'<span class="fact-label">([^<]+)</span> <span class="fact-value">([^<]+)</span>'
+    pairs = dict(re.findall(pattern, html))
     assert {k: pairs[k] for k in FACTS} == FACTS
 
 

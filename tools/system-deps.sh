@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Check the system packages the build needs: Python's venv, the Pango and
-# HarfBuzz libraries WeasyPrint draws with, the Noto fonts the templates use,
-# poppler-utils for previews and tests, and strace for a test. Install what is missing with
+# HarfBuzz libraries WeasyPrint draws with, the Noto fonts for scripts beyond
+# the ones the templates ship, and poppler-utils for previews. With the
+# argument `test`, also what the tests use: strace, and Chromium for the
+# accessibility scan of the HTML. Install what is missing with
 # apt-get when we may (root, or sudo without a password); otherwise print the
 # exact command to run, and stop.
 set -euo pipefail
@@ -19,7 +21,10 @@ has_lib 'libharfbuzz-subset.so.0' || missing+=(libharfbuzz-subset0)
 command -v fc-list >/dev/null || missing+=(fontconfig)
 { has_font "Noto Sans" && has_font "Noto Serif"; } || missing+=(fonts-noto-core)
 command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null || missing+=(poppler-utils)
-command -v strace >/dev/null || missing+=(strace)  # tests: no file outside the project is read
+if [ "${1:-}" = "test" ]; then
+  command -v strace >/dev/null || missing+=(strace)
+  command -v chromium >/dev/null || missing+=(chromium)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
