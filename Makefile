@@ -44,13 +44,16 @@ lint: $(STAMP) ## check the code style with ruff
 	$(BIN)/ruff check advocacy tests
 	$(BIN)/ruff format --check advocacy tests
 
-previews: build ## render every PDF page to PNG; first pages to docs/previews
-	@rm -rf build/previews && mkdir -p build/previews docs/previews
+previews: build ## render every PDF page to PNG in build/previews; cover and an inside page to docs/previews
+	@rm -rf build/previews docs/previews && mkdir -p build/previews docs/previews
 	@for pdf in build/*.pdf; do \
 	  name=$$(basename $$pdf .pdf); \
+	  pages=$$(pdfinfo $$pdf | awk '/^Pages:/ {print $$2}'); \
+	  inside=$$(( pages >= 6 ? 4 : 2 )); \
 	  pdftoppm -r $(PREVIEW_DPI) -png $$pdf build/previews/$$name; \
-	  pdftoppm -r 50 -png -f 1 -l 1 -singlefile $$pdf docs/previews/$$name; \
-	  echo "previews of $$pdf: build/previews/$$name-*.png, docs/previews/$$name.png"; \
+	  pdftoppm -r 50 -png -f 1 -l 1 -singlefile $$pdf docs/previews/$$name-cover; \
+	  pdftoppm -r 50 -png -f $$inside -l $$inside -singlefile $$pdf docs/previews/$$name-inside; \
+	  echo "previews of $$pdf: $$pages pages in build/previews/, cover and page $$inside in docs/previews/"; \
 	done
 
 bench: $(STAMP) ## time the build stages side by side, as ratios

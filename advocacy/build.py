@@ -196,7 +196,7 @@ def build(
             out.stage(f"{doc_id}.html").write_bytes(html.encode("utf-8"))
             item = Built(doc_id, documents[doc_id], paths.build / f"{doc_id}.html", None, None)
             if pdf:
-                rendered = write_pdf(out.stage(f"{doc_id}.pdf"), html, paths, doc_id)
+                rendered = write_pdf(out.stage(f"{doc_id}.pdf"), html, project, doc_id)
                 item.pdf, item.pages = paths.build / f"{doc_id}.pdf", rendered.pages
                 problems.extend(check_budget(project, doc_id, rendered))
             built.append(item)
@@ -224,11 +224,12 @@ def check_budget(project: Project, doc_id: str, rendered) -> list[Problem]:
     return [source.problem(("page_limit",) if document.page_limit else ("type",), message)]
 
 
-def write_pdf(target: Path, html: str, paths: Paths, doc_id: str):
+def write_pdf(target: Path, html: str, project: Project, doc_id: str):
     from advocacy import pdf
 
     pdf.quiet_weasyprint()
-    rendered = pdf.write_pdf(html, paths.build, routes(paths), target)
+    paths, archival = project.paths, project.corpus.documents[doc_id].archival
+    rendered = pdf.write_pdf(html, paths.build, routes(paths), target, archival)
     for reason in sorted(set(rendered.refused)):
         print(f"advocacy: warning: {doc_id}: {reason}", file=sys.stderr)
     return rendered

@@ -81,22 +81,30 @@ class Rendered:
     refused: list[str]
 
 
-def write_pdf(html: str, base: Path, routes: dict[Path, Path], target: Path) -> Rendered:
-    """Render html, whose relative URLs start at base, to the PDF file target."""
+def write_pdf(
+    html: str, base: Path, routes: dict[Path, Path], target: Path, archival: bool = False
+) -> Rendered:
+    """Render html, whose relative URLs start at base, to the PDF file target.
+
+    The PDF is PDF/UA-1; with archival, it is PDF/A-3u as well: WeasyPrint has
+    no combined variant, so it is written as PDF/A-3u with tags, and the
+    PDF/UA identifier is added to its XMP metadata afterwards.
+    """
     fetcher = ProjectFetcher(routes)
     document = weasyprint.HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher).render()
     document.write_pdf(
         target,
-        pdf_variant="pdf/ua-1",
+        pdf_variant="pdf/a-3u" if archival else "pdf/ua-1",
+        pdf_tags=True,
         pdf_identifier=b"advocacy",
         attachments=[],
         custom_metadata=True,
     )
-    finish_tagging(target)
+    finish_tagging(target, archival)
     return Rendered(len(document.pages), section_lengths(document), fetcher.refused)
 
 
-def finish_tagging(path: Path) -> None:
+def finish_tagging(path: Path, archival: bool = False) -> None:
     """Complete what WeasyPrint 70 leaves out of a PDF/UA file, with pikepdf.
 
     - table header cells get a /Scope (WeasyPrint ignores HTML's scope);
@@ -112,6 +120,10 @@ def finish_tagging(path: Path) -> None:
             for annotation in page.get("/Annots", []):
                 annotation.F = 4  # Print
         _margin_boxes_as_artifacts(pdf)
+        if archival:
+            with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+                xmp.register_xml_namespace("http://www.aiim.org/pdfua/ns/id/", "pdfuaid")
+                xmp["{http://www.aiim.org/pdfua/ns/id/}part"] = "1"
         pdf.save(path, deterministic_id=True)
 
 

@@ -299,6 +299,15 @@ class Figure(Record):
         return self
 
 
+class Quote(BaseModel):
+    """A pull quote: words the document already carries, set large."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    text: Text
+    attribution: Text
+
+
 class Organisation(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
@@ -335,6 +344,10 @@ class Document(Record):
     audience: Text
     subject: Text
     keywords: list[Text] = Field(min_length=1)
+    archival: bool = Field(
+        default=False,
+        description="Also make the PDF PDF/A-3u (for archives), keeping its PDF/UA tags.",
+    )
     page_limit: Annotated[int, Field(ge=1)] | None = Field(
         default=None, description="Most pages the PDF may have; the type's budget by default."
     )
@@ -350,6 +363,7 @@ class Document(Record):
     position: Prose | None = None
     conclusion: Prose | None = None
     based_on: Prose | None = None
+    quote: Quote | None = None
     event: Id | None = None
     engagements: list[Id] = Field(default_factory=list)
     exclusions: list[Id] = Field(default_factory=list)

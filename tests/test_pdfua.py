@@ -345,3 +345,20 @@ def test_outline_titles_keep_section_numbers_apart_from_words(built, doc_id):
     with _open(built, doc_id) as pdf:
         glued = [t for _, t in outline_entries(pdf) if re.match(r"\d+(\.\d+)*\.?(?=[^\W\d_])", t)]
     assert not glued, f"numbers glued to the title: {glued}"
+
+
+def test_an_archival_document_is_pdf_a_3u_and_keeps_its_tags(make_project):
+    from advocacy.build import build
+    from advocacy.config import Paths
+    from conftest import MINIMAL
+
+    doc = MINIMAL["content/documents/brief.yaml"] + "archival: true\n"
+    project = make_project({"content/documents/brief.yaml": doc})
+    build(Paths.at(project))
+    with pikepdf.open(project / "build" / "brief.pdf") as pdf:
+        meta = pdf.open_metadata()
+        assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] == "U"
+        assert meta["{http://www.aiim.org/pdfua/ns/id/}part"] == "1"
+        assert "/StructTreeRoot" in pdf.Root and pdf.Root.MarkInfo.Marked is True
+    result = outloud.check(str(project / "build" / "brief.pdf"))
+    assert [f.rule for f in result.findings if f.severity == "error"] == []
