@@ -56,6 +56,7 @@ def load_project(paths: Paths, strict: bool = False) -> Project:
     problems.extend(check_citations(corpus, bib))
     problems.extend(check_styles(corpus, paths))
     problems.extend(check_prose(corpus))
+    problems.extend(lints(corpus))
     cited = {
         key for source, model in _record_sources(corpus) for _, key, _ in cited_keys(model, ())
     }
@@ -113,8 +114,8 @@ def cited_keys(model, loc: tuple):
 
     Keys listed under `sources` come with n = -1: the list item is the place.
     """
-    for i, key in enumerate(getattr(model, "sources", None) or []):
-        yield (*loc, "sources", i), key, -1
+    for i, source in enumerate(getattr(model, "sources", None) or []):
+        yield (*loc, "sources", i), schema.source_key(source), -1
     for where, text in prose_texts(model, loc):
         seen: dict[str, int] = {}
         for _offset, _cluster, found in clusters_in(text):
@@ -162,6 +163,11 @@ def document_style(paths: Paths, name: str) -> Style | None:
 
 def render_html(project: Project, document: schema.Document) -> str:
     """Render one document to a complete HTML page, citations formatted."""
+    return render_page(project, document)[0]
+
+
+def render_page(project: Project, document: schema.Document) -> tuple[str, dict[str, str]]:
+    """The document's HTML, and its reference list as {key: plain text}."""
     citer = Citer()
     views = Views(project.corpus, citer, project.paths.templates)
     env = environment(project.paths)
@@ -169,13 +175,26 @@ def render_html(project: Project, document: schema.Document) -> str:
     context["stylesheet"] = stylesheet(project.paths)
     html = render_document(env, document, context)
     style = document_style(project.paths, document.citation_style)
-    return citer.fill(html, project.bibliography, style, document.language)
+    html = citer.fill(html, project.bibliography, style, document.language)
+    return html, citer.references
 
 
 def stylesheet(paths: Paths) -> str:
     """The house CSS, inlined so each HTML file stands alone."""
     css = paths.templates / "css"
     return "\n".join(p.read_text(encoding="utf-8") for p in sorted(css.glob("*.css")))
+
+
+def evidence_file(*args, **kwargs):
+    from advocacy.evidence import evidence_file as make
+
+    return make(*args, **kwargs)
+
+
+def lints(corpus: Corpus) -> list[Problem]:
+    from advocacy.evidence import lints as run
+
+    return run(corpus)
 
 
 def build(
@@ -189,16 +208,24 @@ def build(
     project = project or load_project(paths)
     documents = project.corpus.documents
     chosen = only or list(documents)
-    pages_html = {doc_id: render_html(project, documents[doc_id]) for doc_id in chosen}
+    pages_html = {doc_id: render_page(project, documents[doc_id]) for doc_id in chosen}
     built, problems = [], []
     with OutputFolder(paths.build) as out:
-        for doc_id, html in pages_html.items():
+        for doc_id, (html, references) in pages_html.items():
             out.stage(f"{doc_id}.html").write_bytes(html.encode("utf-8"))
             item = Built(doc_id, documents[doc_id], paths.build / f"{doc_id}.html", None, None)
+            anchors: dict[str, int] = {}
             if pdf:
                 rendered = write_pdf(out.stage(f"{doc_id}.pdf"), html, project, doc_id)
                 item.pdf, item.pages = paths.build / f"{doc_id}.pdf", rendered.pages
+                anchors = rendered.anchors
                 problems.extend(check_budget(project, doc_id, rendered))
+            trace = evidence_file(
+                project.corpus, project.bibliography, documents[doc_id], references, anchors
+            )
+            out.stage(f"{doc_id}.evidence.json").write_text(
+                trace.model_dump_json(indent=2) + "\n", encoding="utf-8"
+            )
             built.append(item)
         if problems:
             raise ContentError(problems)

@@ -11,6 +11,7 @@ import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 from advocacy.bibliography import Bibliography
@@ -46,8 +47,13 @@ def clusters_in(text: str) -> list[tuple[int, str, list[str]]]:
     return sorted(found)
 
 
-def cluster_for(keys: list[str]) -> str:
-    return "[" + "; ".join(f"@{key}" for key in keys) + "]"
+def cluster_for(sources: list) -> str:
+    """A citation cluster for keys, or {key, locator} references, in order."""
+    parts = []
+    for source in sources:
+        locator = getattr(source, "locator", None)
+        parts.append(f"@{getattr(source, 'key', source)}" + (f", {locator}" if locator else ""))
+    return "[" + "; ".join(parts) + "]"
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,7 @@ class Citer:
 
     def __init__(self) -> None:
         self.clusters: list[str] = []
+        self.references: dict[str, str] = {}  # key -> reference, as plain text
 
     def replace(self, text: str) -> str:
         """Return text with each citation replaced by a placeholder."""
@@ -113,12 +120,21 @@ class Citer:
         from advocacy.prose import sanitise_citations
 
         pieces = iter(sanitise_citations(text) for text in texts)
+        self.references = _reference_texts(references)
         references = sanitise_citations(references)
 
         def one(match: re.Match) -> str:
             return references if match.group(1) == REFERENCES else next(pieces)
 
         return PLACEHOLDER_RE.sub(one, html)
+
+
+def _reference_texts(html: str) -> dict[str, str]:
+    found = re.findall(r'<div id="ref-([^"]+)" class="csl-entry"[^>]*>(.*?)</div>', html, re.DOTALL)
+    return {
+        key: unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", text))).strip()
+        for key, text in found
+    }
 
 
 def _pandoc_source(clusters: list[str]) -> str:

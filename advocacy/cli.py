@@ -47,6 +47,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--html-only", action="store_true", help="skip the PDFs")
     commands.add_parser("check", help="validate the content; build nothing")
     commands.add_parser("list", help="list documents and the records they draw on")
+    trace_cmd = commands.add_parser("trace", help="show where a record or citation key is used")
+    trace_cmd.add_argument("id", metavar="ID", help="a record id or a citation key")
     schema_cmd = commands.add_parser("schema", help="write JSON Schema files for editors")
     schema_cmd.add_argument(
         "--dir", type=Path, default=None, help="where to write them (default: ROOT/schemas)"
@@ -153,6 +155,28 @@ def cmd_schema(args, paths: Paths) -> int:
             json.dumps(schema_, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         print(f"wrote {paths.shown(target)}")
+    from advocacy.evidence import write_evidence_schema
+
+    print(f"wrote {paths.shown(write_evidence_schema(folder))}")
+    return 0
+
+
+def cmd_trace(args, paths: Paths) -> int:
+    from advocacy.build import load_project, render_html
+    from advocacy.evidence import trace
+
+    project = load_project(paths)
+    rendered = {
+        doc_id: render_html(project, document)
+        for doc_id, document in project.corpus.documents.items()
+    }
+    lines = trace(project, args.id, rendered)
+    if not lines:
+        known = sorted(project.bibliography.keys) + sorted(
+            i for records in project.corpus.records.values() for i in records
+        )
+        raise UsageError(f"no record or citation key '{args.id}'{suggest(args.id, known)}")
+    print("\n".join(lines))
     return 0
 
 
@@ -161,6 +185,7 @@ COMMANDS = {
     "check": cmd_check,
     "list": cmd_list,
     "schema": cmd_schema,
+    "trace": cmd_trace,
 }
 
 

@@ -79,6 +79,7 @@ class Rendered:
     pages: int
     sections: list[tuple[str, float]]
     refused: list[str]
+    anchors: dict[str, int]  # anchor -> page number, from 1
 
 
 def write_pdf(
@@ -101,7 +102,11 @@ def write_pdf(
         custom_metadata=True,
     )
     finish_tagging(target, archival)
-    return Rendered(len(document.pages), section_lengths(document), fetcher.refused)
+    anchors = {}
+    for number, page in enumerate(document.pages, 1):
+        for anchor in page.anchors:
+            anchors.setdefault(anchor, number)
+    return Rendered(len(document.pages), section_lengths(document), fetcher.refused, anchors)
 
 
 def finish_tagging(path: Path, archival: bool = False) -> None:

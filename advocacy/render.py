@@ -121,6 +121,65 @@ class Views:
         return Markup(self.prose.citer.replace(cluster_for(keys)))
 
 
+KIND_LABELS = {
+    "event": "event",
+    "exclusion": "face of exclusion",
+    "initiative": "initiative",
+    "theme": "theme",
+    "engagement": "area of engagement",
+}
+
+
+def shown_records(corpus: Corpus, document: schema.Document) -> list[tuple[str, str]]:
+    """(kind, id) of every record the document shows, in reading order."""
+    shown = [("event", document.event)] if document.event else []
+    for engagement_id in document.engagements:
+        engagement = corpus.get("engagement", engagement_id)
+        shown.append(("engagement", engagement_id))
+        shown += [("exclusion", i) for i in engagement.exclusions]
+        shown += [("initiative", i) for i in engagement.initiatives]
+        shown += [("theme", i) for i in engagement.themes]
+    shown += [("exclusion", i) for i in document.exclusions]
+    shown += [("initiative", i) for i in document.initiatives]
+    shown += [("theme", i) for i in document.themes]
+    shown += [("recommendation", i) for i in document.recommendations + document.way_forward]
+    return list(dict.fromkeys(shown))
+
+
+def ledger(corpus: Corpus, document: schema.Document, views: Views) -> list[SimpleNamespace]:
+    """For each recommendation the document makes: the evidence and its sources."""
+    shown = {f"{kind}-{record_id}" for kind, record_id in shown_records(corpus, document)}
+    entries = []
+    for rec_id in dict.fromkeys(document.recommendations + document.way_forward):
+        rec = corpus.get("recommendation", rec_id)
+        evidence = []
+        for record_id in rec.rests_on:
+            kind, record = corpus.find(record_id)
+            anchor = f"{kind}-{record_id}"
+            evidence.append(
+                SimpleNamespace(
+                    kind=KIND_LABELS.get(kind, kind),
+                    id=record_id,
+                    name=record_name(record),
+                    anchor=anchor if anchor in shown else None,
+                )
+            )
+        view = views.record("recommendation", rec_id)
+        entries.append(
+            SimpleNamespace(
+                id=rec_id, title=rec.title, evidence=evidence, cited_sources=view.cited_sources
+            )
+        )
+    return entries
+
+
+def record_name(record: schema.Record) -> str:
+    for field in ("name", "title"):
+        if getattr(record, field, None):
+            return getattr(record, field)
+    return record.id
+
+
 def document_context(corpus: Corpus, document: schema.Document, views: Views) -> dict:
     """Everything a document template may use."""
     doc = views.fields(document)
@@ -139,8 +198,15 @@ def document_context(corpus: Corpus, document: schema.Document, views: Views) ->
         "recommendations": views.records("recommendation", document.recommendations),
         "way_forward": views.records("recommendation", document.way_forward),
         "figures": views.records("figure", document.figures),
+        "ledger": ledger(corpus, document, views) if show_ledger(document) else [],
         "references": Markup(PLACEHOLDER.format(REFERENCES)),
     }
+
+
+def show_ledger(document: schema.Document) -> bool:
+    if document.ledger is not None:
+        return document.ledger
+    return document.type != "policy-brief"
 
 
 def render_document(env: jinja2.Environment, document: schema.Document, context: dict) -> str:

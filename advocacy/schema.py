@@ -147,14 +147,34 @@ When = Annotated[
 ]
 
 
+class SourceRef(BaseModel):
+    """A citation key with a locator: {key: ilo2021wspr, locator: p. 12}."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    key: CiteKey
+    locator: Text
+
+    def __str__(self) -> str:
+        return self.key
+
+
+Source = CiteKey | SourceRef
+
+
+def source_key(source: str | SourceRef) -> str:
+    return source.key if isinstance(source, SourceRef) else source
+
+
 class Record(BaseModel):
     """Fields every record has."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
     id: Id = Field(description="Taken from the file name; if written, it must match.")
-    sources: list[CiteKey] = Field(
-        default_factory=list, description="Citation keys the record rests on."
+    sources: list[Source] = Field(
+        default_factory=list,
+        description="Citation keys the record rests on; {key, locator} adds a page or section.",
     )
 
 
@@ -236,7 +256,9 @@ class Recommendation(Record):
 
     title: Text
     action: Prose
-    addressed_to: list[Actor] = Field(min_length=1)
+    addressed_to: list[Actor] = Field(
+        default_factory=list, description="Who is to act; a published document needs it."
+    )
     timeframe: Text | None = None
     rests_on: list[Id] = Field(default_factory=list, description="Record ids.")
     rationale: Prose | None = None
@@ -286,7 +308,7 @@ class Figure(Record):
     series: list[Series] = Field(min_length=1)
     unit: Text | None = None
     note: Prose | None = None
-    sources: list[CiteKey] = Field(min_length=1, description="Where the numbers come from.")
+    sources: list[Source] = Field(min_length=1, description="Where the numbers come from.")
 
     @model_validator(mode="after")
     def _series_fit(self) -> Figure:
@@ -364,6 +386,10 @@ class Document(Record):
     conclusion: Prose | None = None
     based_on: Prose | None = None
     quote: Quote | None = None
+    ledger: bool | None = Field(
+        default=None,
+        description="Add the evidence ledger annex (default: yes, except in a policy brief).",
+    )
     event: Id | None = None
     engagements: list[Id] = Field(default_factory=list)
     exclusions: list[Id] = Field(default_factory=list)

@@ -88,6 +88,7 @@ MINIMAL = {
     ),
     "content/recommendations/protect.yaml": (
         "title: Protect\naction: Protect the urban poor.\naddressed_to: [national-government]\n"
+        "rests_on: [urban-poor]\n"
     ),
     "content/documents/brief.yaml": (
         "type: policy-brief\ntitle: A test brief\nshort_title: Test\n"

@@ -143,9 +143,9 @@ CASES = {
         "3:16: error: addressed_to[0]: expected one of 'national-government', 'local-government', 'regional-bodies', 'un-agencies', 'academia', 'sse-movement'; got 'un-agency' (did you mean 'un-agencies'?)",
     ),
     "empty-list": (
-        REC,
-        "title: P\naction: A.\naddressed_to: []\n",
-        "3:15: error: addressed_to: must list at least one item",
+        DOC,
+        GOOD_DOC.replace("keywords: [test]", "keywords: []"),
+        "9:11: error: keywords: must list at least one item",
     ),
     "document-type": (
         DOC,

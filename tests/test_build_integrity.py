@@ -3,6 +3,7 @@ SIGTERM, and two builds at once."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -43,6 +44,9 @@ def _complete(out: Path) -> dict[str, int]:
     for path in out.rglob("*"):
         assert not path.name.startswith("."), f"temporary file left: {path.name}"
         if path.is_dir() or path.parent.name == "fonts":
+            continue
+        if path.suffix == ".json":
+            json.loads(path.read_text(encoding="utf-8"))
             continue
         if path.suffix == ".pdf":
             pages[path.name] = len(PdfReader(path, strict=True).pages)
@@ -90,4 +94,9 @@ def test_two_builds_at_once_do_not_mix(make_project, capsys):
         "advocacy: error: another build is writing build/; wait for it to finish\n"
     )
     assert main(["--root", str(project), "build", "--html-only"]) == 0
-    assert sorted(os.listdir(project / "build")) == ["brief.html", "fonts", "index.html"]
+    assert sorted(os.listdir(project / "build")) == [
+        "brief.evidence.json",
+        "brief.html",
+        "fonts",
+        "index.html",
+    ]

@@ -1,0 +1,344 @@
+"""Every claim traceable: the evidence behind each recommendation.
+
+Three things read the links that content already holds (a recommendation
+`rests_on` records, records name their `sources`):
+
+- lints for `advocacy check` (a recommendation with no evidence, a figure
+  with no citation in its sentence, a record that no document uses);
+- build/<document>.evidence.json, the machine-readable trace;
+- `advocacy trace ID`: where a record or a citation key is used.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from advocacy import schema
+from advocacy.citations import clusters_in
+from advocacy.corpus import Corpus, dotted
+from advocacy.errors import Problem
+from advocacy.render import KIND_LABELS, record_name, shown_records
+
+# ------------------------------------------------------------------ the file
+
+
+class Location(BaseModel):
+    """Where in the document something is: its anchor, page and HTML link."""
+
+    anchor: str
+    html: str = Field(description="Link into the HTML document, e.g. brief.html#exclusion-x")
+    page: int | None = Field(description="Page of the PDF; null when no PDF was built.")
+
+
+class SourceEntry(BaseModel):
+    key: str
+    locator: str | None = None
+    reference: str = Field(description="The entry as the document's reference list gives it.")
+    doi: str | None = None
+    url: str | None = None
+
+
+class EvidenceEntry(BaseModel):
+    id: str
+    kind: str
+    name: str
+    location: Location | None = Field(description="null when the document does not show it")
+    sources: list[SourceEntry]
+
+
+class RecommendationEntry(BaseModel):
+    id: str
+    title: str
+    action: str = Field(description="The action as written (Markdown).")
+    addressed_to: list[str]
+    location: Location
+    evidence: list[EvidenceEntry]
+    sources: list[SourceEntry]
+
+
+class DocumentEntry(BaseModel):
+    id: str
+    type: str
+    title: str
+    date: str
+
+
+class EvidenceFile(BaseModel):
+    """build/<document>.evidence.json: recommendation -> evidence -> sources."""
+
+    document: DocumentEntry
+    recommendations: list[RecommendationEntry]
+
+
+def evidence_schema() -> dict:
+    found = EvidenceFile.model_json_schema()
+    found["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    found["$id"] = "evidence.schema.json"
+    return found
+
+
+def evidence_file(
+    corpus: Corpus,
+    bib,
+    document: schema.Document,
+    references: dict[str, str],
+    pages: dict[str, int],
+) -> EvidenceFile:
+    """The trace of one document; pages maps anchors to PDF pages (may be empty)."""
+    shown = {f"{kind}-{i}" for kind, i in shown_records(corpus, document)}
+
+    def where(anchor: str) -> Location | None:
+        if anchor not in shown:
+            return None
+        return Location(anchor=anchor, html=f"{document.id}.html#{anchor}", page=pages.get(anchor))
+
+    def sources(record: schema.Record) -> list[SourceEntry]:
+        return [_source(bib, s, references) for s in record.sources]
+
+    entries = []
+    for rec_id in dict.fromkeys(document.recommendations + document.way_forward):
+        rec = corpus.get("recommendation", rec_id)
+        evidence = []
+        for record_id in rec.rests_on:
+            kind, record = corpus.find(record_id)
+            evidence.append(
+                EvidenceEntry(
+                    id=record_id,
+                    kind=KIND_LABELS.get(kind, kind),
+                    name=record_name(record),
+                    location=where(f"{kind}-{record_id}"),
+                    sources=sources(record),
+                )
+            )
+        entries.append(
+            RecommendationEntry(
+                id=rec_id,
+                title=rec.title,
+                action=rec.action,
+                addressed_to=list(rec.addressed_to),
+                location=where(f"recommendation-{rec_id}"),
+                evidence=evidence,
+                sources=sources(rec),
+            )
+        )
+    head = DocumentEntry(
+        id=document.id, type=document.type, title=document.title, date=document.date.iso()
+    )
+    return EvidenceFile(document=head, recommendations=entries)
+
+
+def _source(bib, source, references: dict[str, str]) -> SourceEntry:
+    key = schema.source_key(source)
+    entry = bib.entries.get(key)
+    fields = {f.key.lower(): _plain(f.value) for f in entry.fields} if entry else {}
+    doi = fields.get("doi")
+    return SourceEntry(
+        key=key,
+        locator=getattr(source, "locator", None),
+        reference=references.get(key) or _fallback_reference(fields, key),
+        doi=f"https://doi.org/{doi}" if doi and not doi.startswith("http") else doi,
+        url=fields.get("url"),
+    )
+
+
+def _fallback_reference(fields: dict[str, str], key: str) -> str:
+    """Author, year and title, when the document's reference list lacks the entry."""
+    parts = [fields.get(name) for name in ("author", "year", "title")]
+    return ". ".join(p for p in parts if p) + "." if any(parts) else key
+
+
+def _plain(value: str) -> str:
+    return value.strip().strip('{}"').strip()
+
+
+# ------------------------------------------------------------------- lints
+
+PERCENT = r"\d[\d.,]*\s?(?:%|per\s?cent\b|percent\b)"
+MONEY = r"(?:[$€£¥]\s?\d[\d.,]*|\b\d[\d.,]*\s?(?:million|billion|trillion|USD|EUR|dollars)\b)"
+SHARE = (
+    r"\b(?:one|two|three|four|five)[- ]in[- ](?:two|three|four|five|ten)\b"
+    r"|\b(?:half|a third|a quarter|two[- ]thirds|three[- ]quarters) of\b"
+)
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+# A count: a number that is not a year, a date, a section or document number.
+COUNT = (
+    r"(?<![\w./-])(?<!No\. )(?<!resolution )(?<!Resolution )"
+    r"(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?(?![\w/.-]*\d)(?! (?:" + MONTHS + r"))"
+)
+FIGURE = re.compile(f"{PERCENT}|{MONEY}|{SHARE}|{COUNT}", re.IGNORECASE)
+DATE = re.compile(
+    rf"\b(?:\d{{1,2}}\s+)?(?:{MONTHS})(?:\s+\d{{1,2}},?)?(?:\s+\d{{4}})?\b"
+    rf"|\b\d{{1,2}}\s+(?:{MONTHS})\b"
+)
+# A sentence ends at . ! or ? followed by a capital or a digit, except after
+# the abbreviations that precede numbers and names.
+SENTENCE_END = re.compile(
+    r"(?<!\bNo\.)(?<!\bno\.)(?<!\bp\.)(?<!\bpp\.)(?<!\bchap\.)(?<!\bvol\.)(?<!\bDr\.)"
+    r"(?<!\bal\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.!?])\s+(?=[A-Z0-9(\[*])"
+)
+
+
+def figures_without_citation(text: str) -> list[str]:
+    """Sentences of text that give a figure and cite nothing."""
+    found = []
+    for sentence in SENTENCE_END.split(re.sub(r"\s+", " ", text).strip()):
+        prose = re.sub(r"\[[^\]]*@[^\]]*\]", "", sentence)  # a citation's own numbers
+        if FIGURE.search(DATE.sub("", prose)) and not clusters_in(sentence):
+            found.append(sentence)
+    return found
+
+
+def lints(corpus: Corpus) -> list[Problem]:
+    """The evidence lints of `advocacy check` (levels in the README)."""
+    from advocacy.build import prose_texts
+
+    problems = []
+    for (kind, record_id), source in corpus.sources.items():
+        record = corpus.records[kind][record_id]
+        if kind == "recommendation" and not record.rests_on:
+            message = (
+                f"recommendation '{record_id}' rests on no evidence; list the records it "
+                "rests on under rests_on"
+            )
+            problems.append(source.problem(("title",), message))
+        for loc, text in prose_texts(record, ()):
+            for sentence in figures_without_citation(text):
+                message = (
+                    f"{dotted(loc)}: a figure with no citation in its sentence: '{_cut(sentence)}'"
+                )
+                problems.append(source.problem(loc, message, "warning"))
+        if kind == "document" and record.status == "final":
+            for i, rec_id in enumerate(record.recommendations + record.way_forward):
+                rec = corpus.records["recommendation"].get(rec_id)
+                if rec is not None and not rec.addressed_to:
+                    field = "recommendations" if i < len(record.recommendations) else "way_forward"
+                    index = i if field == "recommendations" else i - len(record.recommendations)
+                    message = (
+                        f"{field}[{index}]: recommendation '{rec_id}' is addressed to no one; "
+                        "give it addressed_to before publishing"
+                    )
+                    problems.append(source.problem((field, index), message, "warning"))
+    problems.extend(unused_records(corpus))
+    return problems
+
+
+def unused_records(corpus: Corpus) -> list[Problem]:
+    used = set()
+    for document in corpus.documents.values():
+        try:
+            used |= set(shown_records(corpus, document))
+            used |= {("figure", i) for i in document.figures}
+            for rec_id in document.recommendations + document.way_forward:
+                for record_id in corpus.get("recommendation", rec_id).rests_on:
+                    used.add((corpus.find(record_id)[0], record_id))
+        except KeyError:  # a link to a record that failed its own checks
+            return []
+    problems = []
+    for (kind, record_id), source in corpus.sources.items():
+        if kind != "document" and (kind, record_id) not in used:
+            message = f"{kind} '{record_id}' is not used by any document"
+            problems.append(source.problem((), message, "info"))
+    return problems
+
+
+def _cut(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ------------------------------------------------------------------- trace
+
+
+def trace(project, target: str, rendered: dict[str, str]) -> list[str]:
+    """Lines saying where a record or citation key is used.
+
+    rendered maps each document id to its HTML, to name the sections.
+    """
+    corpus, bib = project.corpus, project.bibliography
+    lines: list[str] = []
+    if target in bib.keys:
+        lines.append(f"{target}: citation key, {bib.shown}:{bib.lines[target]}")
+        lines += _key_places(project, target)
+        sections = _sections_of(
+            rendered, rf'data-cites="(?:[^"]* )?{re.escape(target)}(?: [^"]*)?"'
+        )
+    else:
+        try:
+            kind, _record = corpus.find(target)
+        except KeyError:
+            return []
+        source = corpus.sources[(kind, target)]
+        lines.append(f"{target}: {kind}, {source.path}")
+        lines += _record_places(corpus, kind, target)
+        sections = _sections_of(rendered, rf'id="{kind}-{re.escape(target)}"')
+    lines += [f"  in {doc_id}: {', '.join(found)}" for doc_id, found in sections.items()]
+    resting = _resting_on(corpus, target)
+    if resting:
+        lines.append(f"  recommendations resting on it: {', '.join(resting)}")
+    return lines
+
+
+def _key_places(project, key: str) -> list[str]:
+    from advocacy.build import _record_sources, cited_keys
+
+    places = []
+    for source, model in _record_sources(project.corpus):
+        for loc, found, nth in cited_keys(model, ()):
+            if found == key:
+                position = source.find(loc, f"@{key}", nth) if nth >= 0 else source.position(loc)
+                places.append((source.path, position, dotted(loc)))
+    return [
+        f"  cited at {path}:{line}:{column} ({where})"
+        for path, (line, column), where in sorted(places)
+    ]
+
+
+def _record_places(corpus: Corpus, kind: str, target: str) -> list[str]:
+    places = []
+    for (other_kind, other_id), source in corpus.sources.items():
+        record = corpus.records[other_kind][other_id]
+        for name in schema.LINKS.get(other_kind, {}):
+            value = getattr(record, name)
+            ids = value if isinstance(value, list) else [value]
+            for index, linked in enumerate(ids):
+                if linked == target:
+                    loc = (name, index) if isinstance(value, list) else (name,)
+                    line, column = source.position(loc)
+                    places.append(f"  linked from {source.path}:{line}:{column} ({dotted(loc)})")
+    return places
+
+
+def _resting_on(corpus: Corpus, target: str) -> list[str]:
+    found = []
+    for rec_id, rec in corpus.records["recommendation"].items():
+        keys = {schema.source_key(s) for s in rec.sources}
+        if target in rec.rests_on or target in keys:
+            found.append(rec_id)
+    return found
+
+
+def _sections_of(rendered: dict[str, str], pattern: str) -> dict[str, list[str]]:
+    """For each document, the section (h2) around every match of pattern."""
+    found: dict[str, list[str]] = {}
+    for doc_id, html in rendered.items():
+        headings = [
+            (m.start(), re.sub(r"<[^>]+>", "", m.group(1)).strip())
+            for m in re.finditer(r"<h2[^>]*>(.*?)</h2>", html, re.DOTALL)
+        ]
+        for match in re.finditer(pattern, html):
+            before = [title for start, title in headings if start < match.start()]
+            section = re.sub(r"^\d+\s+", "", before[-1]) if before else "the opening"
+            found.setdefault(doc_id, [])
+            if section not in found[doc_id]:
+                found[doc_id].append(section)
+    return found
+
+
+def write_evidence_schema(folder: Path) -> Path:
+    import json
+
+    target = folder / "evidence.schema.json"
+    target.write_text(json.dumps(evidence_schema(), indent=2) + "\n", encoding="utf-8")
+    return target
