@@ -20,7 +20,7 @@ from advocacy import schema
 from advocacy.citations import clusters_in
 from advocacy.corpus import Corpus, dotted
 from advocacy.errors import Problem
-from advocacy.render import KIND_LABELS, record_name, shown_records
+from advocacy.render import KIND_LABELS, evidence_of, record_name, shown_records
 
 # ------------------------------------------------------------------ the file
 
@@ -99,11 +99,10 @@ def evidence_file(
         return [_source(bib, s, references) for s in record.sources]
 
     entries = []
-    for rec_id in dict.fromkeys(document.recommendations + document.way_forward):
-        rec = corpus.get("recommendation", rec_id)
-        evidence = []
-        for record_id in rec.rests_on:
-            kind, record = corpus.find(record_id)
+    for rec, found in evidence_of(corpus, document):
+        rec_id, evidence = rec.id, []
+        for kind, record in found:
+            record_id = record.id
             evidence.append(
                 EvidenceEntry(
                     id=record_id,

@@ -146,15 +146,21 @@ def shown_records(corpus: Corpus, document: schema.Document) -> list[tuple[str, 
     return list(dict.fromkeys(shown))
 
 
+def evidence_of(corpus: Corpus, document: schema.Document):
+    """(recommendation, [(kind, record)]) for each recommendation the document makes."""
+    for rec_id in dict.fromkeys(document.recommendations + document.way_forward):
+        rec = corpus.get("recommendation", rec_id)
+        yield rec, [corpus.find(record_id) for record_id in rec.rests_on]
+
+
 def ledger(corpus: Corpus, document: schema.Document, views: Views) -> list[SimpleNamespace]:
     """For each recommendation the document makes: the evidence and its sources."""
     shown = {f"{kind}-{record_id}" for kind, record_id in shown_records(corpus, document)}
     entries = []
-    for rec_id in dict.fromkeys(document.recommendations + document.way_forward):
-        rec = corpus.get("recommendation", rec_id)
-        evidence = []
-        for record_id in rec.rests_on:
-            kind, record = corpus.find(record_id)
+    for rec, found in evidence_of(corpus, document):
+        rec_id, evidence = rec.id, []
+        for kind, record in found:
+            record_id = record.id
             anchor = f"{kind}-{record_id}"
             evidence.append(
                 SimpleNamespace(
