@@ -8,6 +8,7 @@ content is printed one line per problem and never as a Python traceback;
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -68,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyboardInterrupt, Terminated) as exc:
         print("advocacy: interrupted; every file in build/ is a complete version", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
+    except BrokenPipeError:  # the reader went away (| head): not a failure
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except BuildLocked as exc:
         print(f"advocacy: error: {exc}", file=sys.stderr)
         return 1
