@@ -13,11 +13,12 @@ from pathlib import Path
 
 from advocacy import schema
 from advocacy.bibliography import Bibliography, missing_fields, read_bibliography, uncited
-from advocacy.citations import Citer, Style, clusters_in, find_style, style_names
+from advocacy.citations import Citer, Style, find_style, style_names
 from advocacy.config import Paths
 from advocacy.content import leaves, link_out
-from advocacy.corpus import Corpus, dotted, read_corpus
+from advocacy.corpus import Corpus, cited_keys, dotted, prose_texts, read_corpus, record_models
 from advocacy.errors import ContentError, Problem, suggest
+from advocacy.evidence import evidence_file, lints
 from advocacy.output import OutputFolder
 from advocacy.prose import ProseRenderer
 from advocacy.render import Views, document_context, environment, render_document
@@ -57,9 +58,7 @@ def load_project(paths: Paths, strict: bool = False) -> Project:
     problems.extend(check_styles(corpus, paths))
     problems.extend(check_prose(corpus))
     problems.extend(lints(corpus))
-    cited = {
-        key for source, model in _record_sources(corpus) for _, key, _ in cited_keys(model, ())
-    }
+    cited = {key for source, model in record_models(corpus) for _, key, _ in cited_keys(model, ())}
     problems.extend(missing_fields(bib, cited))
     problems.extend(uncited(bib, cited))
     if strict:
@@ -79,7 +78,7 @@ def check_citations(corpus: Corpus, bib: Bibliography) -> list[Problem]:
     """Every cited key, in prose and in `sources`, must be in the bibliography."""
     problems = []
     keys = sorted(bib.keys)
-    for source, model in _record_sources(corpus):
+    for source, model in record_models(corpus):
         for loc, key, nth in cited_keys(model, ()):
             if key not in bib.keys:
                 message = f"unknown citation key '{key}'{suggest(key, keys)}"
@@ -88,47 +87,11 @@ def check_citations(corpus: Corpus, bib: Bibliography) -> list[Problem]:
     return problems
 
 
-def _record_sources(corpus: Corpus):
-    for (kind, record_id), source in corpus.sources.items():
-        yield source, corpus.records[kind][record_id]
-    if corpus.project_source is not None and corpus.project is not None:
-        yield corpus.project_source, corpus.project
-
-
-def prose_texts(model, loc: tuple):
-    """(loc, text) for every Markdown text in model, nested models included."""
-    prose = set(schema.prose_fields(type(model)))
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        if name in prose and value is not None:
-            if isinstance(value, list):
-                yield from (((*loc, name, i), text) for i, text in enumerate(value))
-            else:
-                yield (*loc, name), value
-        elif isinstance(value, schema.BaseModel):
-            yield from prose_texts(value, (*loc, name))
-
-
-def cited_keys(model, loc: tuple):
-    """(loc, key, n) for every key model cites: the nth '@key' in the text at loc.
-
-    Keys listed under `sources` come with n = -1: the list item is the place.
-    """
-    for i, source in enumerate(getattr(model, "sources", None) or []):
-        yield (*loc, "sources", i), schema.source_key(source), -1
-    for where, text in prose_texts(model, loc):
-        seen: dict[str, int] = {}
-        for _offset, _cluster, found in clusters_in(text):
-            for key in found:
-                yield where, key, seen.get(key, 0)
-                seen[key] = seen.get(key, 0) + 1
-
-
 def check_prose(corpus: Corpus) -> list[Problem]:
     """A warning for each thing the sanitiser will remove from a Markdown field."""
     renderer = ProseRenderer(Citer())
     problems = []
-    for source, model in _record_sources(corpus):
+    for source, model in record_models(corpus):
         for loc, text in prose_texts(model, ()):
             try:
                 removed = renderer.inspect(text)
@@ -183,18 +146,6 @@ def stylesheet(paths: Paths) -> str:
     """The house CSS, inlined so each HTML file stands alone."""
     css = paths.templates / "css"
     return "\n".join(p.read_text(encoding="utf-8") for p in sorted(css.glob("*.css")))
-
-
-def evidence_file(*args, **kwargs):
-    from advocacy.evidence import evidence_file as make
-
-    return make(*args, **kwargs)
-
-
-def lints(corpus: Corpus) -> list[Problem]:
-    from advocacy.evidence import lints as run
-
-    return run(corpus)
 
 
 def build(

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from advocacy import schema
 from advocacy.assets import check_asset
+from advocacy.citations import clusters_in
 from advocacy.content import RawRecord, Source, find_records, leaves, link_out, read_source
 from advocacy.errors import ContentError, Problem, one_of, suggest
 
@@ -224,3 +225,40 @@ def _shown(path: Path, root: Path) -> str:
         return str(path.relative_to(root))
     except ValueError:
         return str(path)
+
+
+def record_models(corpus: Corpus):
+    """(source, model) of every valid record, and of project.yaml."""
+    for (kind, record_id), source in corpus.sources.items():
+        yield source, corpus.records[kind][record_id]
+    if corpus.project_source is not None and corpus.project is not None:
+        yield corpus.project_source, corpus.project
+
+
+def prose_texts(model, loc: tuple):
+    """(loc, text) for every Markdown text in model, nested models included."""
+    prose = set(schema.prose_fields(type(model)))
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if name in prose and value is not None:
+            if isinstance(value, list):
+                yield from (((*loc, name, i), text) for i, text in enumerate(value))
+            else:
+                yield (*loc, name), value
+        elif isinstance(value, schema.BaseModel):
+            yield from prose_texts(value, (*loc, name))
+
+
+def cited_keys(model, loc: tuple):
+    """(loc, key, n) for every key model cites: the nth '@key' in the text at loc.
+
+    Keys listed under `sources` come with n = -1: the list item is the place.
+    """
+    for i, source in enumerate(getattr(model, "sources", None) or []):
+        yield (*loc, "sources", i), schema.source_key(source), -1
+    for where, text in prose_texts(model, loc):
+        seen: dict[str, int] = {}
+        for _offset, _cluster, found in clusters_in(text):
+            for key in found:
+                yield where, key, seen.get(key, 0)
+                seen[key] = seen.get(key, 0) + 1

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from advocacy import schema
 from advocacy.citations import clusters_in
-from advocacy.corpus import Corpus, dotted
+from advocacy.corpus import Corpus, cited_keys, dotted, prose_texts, record_models
 from advocacy.errors import Problem
 from advocacy.render import KIND_LABELS, evidence_of, record_name, shown_records
 
@@ -192,8 +192,6 @@ def figures_without_citation(text: str) -> list[str]:
 
 def lints(corpus: Corpus) -> list[Problem]:
     """The evidence lints of `advocacy check` (levels in the README)."""
-    from advocacy.build import prose_texts
-
     problems = []
     for (kind, record_id), source in corpus.sources.items():
         record = corpus.records[kind][record_id]
@@ -280,10 +278,8 @@ def trace(project, target: str, rendered: dict[str, str]) -> list[str]:
 
 
 def _key_places(project, key: str) -> list[str]:
-    from advocacy.build import _record_sources, cited_keys
-
     places = []
-    for source, model in _record_sources(project.corpus):
+    for source, model in record_models(project.corpus):
         for loc, found, nth in cited_keys(model, ()):
             if found == key:
                 position = source.find(loc, f"@{key}", nth) if nth >= 0 else source.position(loc)
