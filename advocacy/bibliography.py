@@ -16,6 +16,7 @@ from pathlib import Path
 import bibtexparser
 from bibtexparser.model import Entry
 
+from advocacy.content import not_utf8
 from advocacy.errors import Problem, suggest
 
 # Never printed, and never handed to the CSL processor: notes on how an entry
@@ -110,9 +111,7 @@ def read_bibliography(path: Path, shown: str) -> tuple[Bibliography, list[Proble
     try:
         text = raw.decode("utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        message = f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8"
-        return bib, [Problem(shown, line, 1, message)]
+        return bib, [not_utf8(raw, exc, shown)]
     logging.getLogger("bibtexparser").setLevel(logging.ERROR)  # we report failures
     library = bibtexparser.parse_string(text, parse_stack=[])  # values kept raw
     for entry in library.entries:

@@ -28,7 +28,6 @@ IN_TEXT = re.compile(r"(?<![\w\\@./:=])@(?P<key>" + KEY + ")")
 PLACEHOLDER = "\ue000{}\ue001"
 PLACEHOLDER_RE = re.compile("\ue000([a-z0-9]+)\ue001")
 REFERENCES = "refs"
-DEFAULT_STYLE = "chicago-author-date"
 # A note call follows the word or the punctuation: "poor [@a]." -> "poor.¹"
 NOTE_SPACING = re.compile(r"\s*(?P<token>\ue000c\d+\ue001)(?P<punct>[.,;:]?)")
 

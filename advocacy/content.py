@@ -144,14 +144,19 @@ def read_source(path: Path, shown: str) -> tuple[Source | None, list[Problem]]:
     return source, problems
 
 
+def not_utf8(raw: bytes, exc: UnicodeDecodeError, shown: str) -> Problem:
+    """The problem of a file that is not UTF-8, at the line and column of the bad byte."""
+    line = raw.count(b"\n", 0, exc.start) + 1
+    column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+    message = f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8"
+    return Problem(shown, line, column, message)
+
+
 def _decode(raw: bytes, shown: str) -> tuple[str, list[Problem]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        message = f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8"
-        return "", [Problem(shown, line, column, message)]
+        return "", [not_utf8(raw, exc, shown)]
     text = text.replace("\r\n", "\n")
     bad = CONTROL.search(text)
     if bad:
@@ -237,7 +242,7 @@ def find_records(content_dir: Path, root: Path) -> tuple[list[RawRecord], list[P
     problems: list[Problem] = []
     for kind, folder in KIND_FOLDERS.items():
         for path in sorted((content_dir / folder).glob("*.y*ml")):
-            shown = _shown(path, root)
+            shown = shown_path(path, root)
             record_id = path.stem
             if not ID_PATTERN.match(record_id):
                 message = (
@@ -269,7 +274,7 @@ def link_out(path: Path, shown: str) -> Problem:
     return Problem(shown, 1, 1, message)
 
 
-def _shown(path: Path, root: Path) -> str:
+def shown_path(path: Path, root: Path) -> str:
     try:
         return str(path.relative_to(root))
     except ValueError:

@@ -14,7 +14,15 @@ from pydantic import BaseModel, ValidationError
 from advocacy import schema
 from advocacy.assets import check_asset
 from advocacy.citations import clusters_in
-from advocacy.content import RawRecord, Source, find_records, leaves, link_out, read_source
+from advocacy.content import (
+    RawRecord,
+    Source,
+    find_records,
+    leaves,
+    link_out,
+    read_source,
+    shown_path,
+)
 from advocacy.errors import ContentError, Problem, one_of, suggest
 
 
@@ -75,14 +83,14 @@ def read_corpus(content_dir: Path, root: Path) -> tuple[Corpus, list[Problem]]:
         corpus.records.setdefault(kind, {})
     problems.extend(check_links(corpus))
     if not corpus.documents and not problems:
-        where = _shown(content_dir / "documents", root)
+        where = shown_path(content_dir / "documents", root)
         problems.append(Problem(where, 1, 1, "no documents to build; add a file here"))
     return corpus, problems
 
 
 def _load_project(content_dir: Path, root: Path, problems: list[Problem]):
     path = content_dir / "project.yaml"
-    shown = _shown(path, root)
+    shown = shown_path(path, root)
     if not path.is_file():
         problems.append(Problem(shown, 1, 1, "missing: project.yaml names the organisation"))
         return None, None
@@ -218,13 +226,6 @@ def check_links(corpus: Corpus) -> list[Problem]:
                 message = f"{dotted(loc)}: unknown {label} '{target}'{suggest(target, known)}"
                 problems.append(source.problem(loc, message))
     return problems
-
-
-def _shown(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
 
 
 def record_models(corpus: Corpus):

@@ -6,8 +6,6 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-LEVELS = ("error", "warning", "info")
-
 
 @dataclass(frozen=True, order=True)
 class Problem:

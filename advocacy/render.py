@@ -79,25 +79,13 @@ class Views:
             from advocacy.charts import draw
 
             view.svg = Markup(draw(record, self.templates))
-        for name, kinds in schema.LINKS.get(kind, {}).items():
-            if kind == "document":
-                continue
+        for name, kinds in schema.LINKS.get(kind, {}).items():  # links resolved to views
             ids = getattr(record, name)
-            setattr(
-                view,
-                name,
-                [
-                    self.record(
-                        *self._kind_of(i, kinds),
-                    )
-                    for i in ids
-                ],
-            )
+            setattr(view, name, [self.record(self._kind_of(i, kinds), i) for i in ids])
         return view
 
-    def _kind_of(self, record_id: str, kinds: tuple[str, ...]) -> tuple[str, str]:
-        kind = next(k for k in kinds if record_id in self.corpus.records[k])
-        return kind, record_id
+    def _kind_of(self, record_id: str, kinds: tuple[str, ...]) -> str:
+        return next(k for k in kinds if record_id in self.corpus.records[k])
 
     def fields(self, model: Any) -> SimpleNamespace:
         prose = set(schema.prose_fields(type(model)))

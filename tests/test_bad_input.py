@@ -229,6 +229,11 @@ CASES = {
         "@book{a, title={A}, year={2000}}\n\n@book{a, title={B}, year={2001}}\n",
         "3:1: error: duplicate key 'a' (first on line 1); keep one",
     ),
+    "bib-not-utf8": (
+        "content/references.bib",
+        b"@book{a, title={Caf\xe9}, year={2000}}\n",
+        "1:20: error: byte 0xe9 is not UTF-8; save the file as UTF-8",
+    ),
     "bib-unclosed": (
         "content/references.bib",
         "@book{a, title={A}, year={2000}\n\n@misc{b, title={B}}\n",
