@@ -15,8 +15,7 @@ from pathlib import Path
 
 from advocacy import __version__, schema
 from advocacy.config import Paths
-from advocacy.errors import ContentError, one_of, plural, suggest
-from advocacy.output import BuildLocked
+from advocacy.errors import AdvocacyError, one_of, plural, suggest
 
 
 class UsageError(Exception):
@@ -72,13 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (| head): not a failure
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except BuildLocked as exc:
-        print(f"advocacy: error: {exc}", file=sys.stderr)
-        return 1
-    except ContentError as exc:
+    except AdvocacyError as exc:
         _print_notes(exc.problems, levels={"error", "warning"})
-        print(exc.summary(), file=sys.stderr)
-        return 1
+        if exc.summary():
+            print(exc.summary(), file=sys.stderr)
+        return exc.exit_status
     except UsageError as exc:
         print(f"advocacy: error: {exc}", file=sys.stderr)
         return 2

@@ -15,9 +15,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from advocacy.errors import AdvocacyError, Problem
 
-class BuildLocked(Exception):
+
+class BuildLocked(AdvocacyError):
     """Another build is writing the same folder."""
+
+    def __init__(self, folder: str):
+        message = "another build is writing this folder; wait for it to finish"
+        super().__init__([Problem(f"{folder}/", 0, 0, message)])
 
 
 class OutputFolder:
@@ -37,9 +43,7 @@ class OutputFolder:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(self._lock)
-            raise BuildLocked(
-                f"another build is writing {self.folder.name}/; wait for it to finish"
-            ) from None
+            raise BuildLocked(self.folder.name) from None
         self.scratch.mkdir(exist_ok=True)
         self._clear_scratch()  # left by a build that was killed
         return self

@@ -91,7 +91,7 @@ def test_two_builds_at_once_do_not_mix(make_project, capsys):
         code = main(["--root", str(project), "build", "--html-only"])
     assert code == 1
     assert capsys.readouterr().err == (
-        "advocacy: error: another build is writing build/; wait for it to finish\n"
+        "build/: error: another build is writing this folder; wait for it to finish\n"
     )
     assert main(["--root", str(project), "build", "--html-only"]) == 0
     assert sorted(os.listdir(project / "build")) == [
