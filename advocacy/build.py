@@ -11,17 +11,24 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from advocacy import schema
 from advocacy.bibliography import Bibliography, missing_fields, read_bibliography, uncited
 from advocacy.citations import Citer, Style, find_style, style_names
 from advocacy.config import Paths
 from advocacy.content import leaves, link_out
 from advocacy.corpus import Corpus, cited_keys, dotted, prose_texts, read_corpus, record_models
+from advocacy.doctypes import DocumentBase, spec_of
 from advocacy.errors import ContentError, Problem, suggest
 from advocacy.evidence import evidence_file, lints
+from advocacy.outline import Outline, outline
 from advocacy.output import OutputFolder
 from advocacy.prose import ProseRenderer
-from advocacy.render import Views, document_context, environment, render_document
+from advocacy.render import (
+    Views,
+    document_context,
+    environment,
+    render_document,
+    render_template,
+)
 
 
 @dataclass
@@ -37,7 +44,7 @@ class Project:
 @dataclass
 class Built:
     id: str
-    document: schema.Document
+    document: DocumentBase
     html: Path
     pdf: Path | None
     pages: int | None
@@ -124,22 +131,32 @@ def document_style(paths: Paths, name: str) -> Style | None:
     return find_style(name, [paths.content, paths.templates / "csl"])
 
 
-def render_html(project: Project, document: schema.Document) -> str:
+@dataclass
+class Page:
+    """One document rendered to HTML: the page, its references, its outline."""
+
+    html: str
+    references: dict[str, str]  # key -> the entry as the reference list gives it
+    outline: Outline
+
+
+def render_html(project: Project, document: DocumentBase) -> str:
     """Render one document to a complete HTML page, citations formatted."""
-    return render_page(project, document)[0]
+    return render_page(project, document).html
 
 
-def render_page(project: Project, document: schema.Document) -> tuple[str, dict[str, str]]:
-    """The document's HTML, and its reference list as {key: plain text}."""
+def render_page(project: Project, document: DocumentBase) -> Page:
+    """The document's HTML, its reference list and its outline."""
     citer = Citer()
     views = Views(project.corpus, citer, project.paths.templates)
     env = environment(project.paths)
-    context = document_context(project.corpus, document, views)
+    plan = outline(project.corpus, document)
+    context = document_context(project.corpus, plan, views)
     context["stylesheet"] = stylesheet(project.paths)
-    html = render_document(env, document, context)
+    html = render_document(env, plan, context, project.paths.shown)
     style = document_style(project.paths, document.citation_style)
     html = citer.fill(html, project.bibliography, style, document.language)
-    return html, citer.references
+    return Page(html, citer.references, plan)
 
 
 def stylesheet(paths: Paths) -> str:
@@ -162,7 +179,8 @@ def build(
     pages_html = {doc_id: render_page(project, documents[doc_id]) for doc_id in chosen}
     built, problems = [], []
     with OutputFolder(paths.build) as out:
-        for doc_id, (html, references) in pages_html.items():
+        for doc_id, page in pages_html.items():
+            html = page.html
             out.stage(f"{doc_id}.html").write_bytes(html.encode("utf-8"))
             item = Built(doc_id, documents[doc_id], paths.build / f"{doc_id}.html", None, None)
             anchors: dict[str, int] = {}
@@ -172,7 +190,7 @@ def build(
                 anchors = rendered.anchors
                 problems.extend(check_budget(project, doc_id, rendered))
             trace = evidence_file(
-                project.corpus, project.bibliography, documents[doc_id], references, anchors
+                project.corpus, project.bibliography, page.outline, page.references, anchors
             )
             out.stage(f"{doc_id}.evidence.json").write_text(
                 trace.model_dump_json(indent=2) + "\n", encoding="utf-8"
@@ -189,7 +207,7 @@ def build(
 def check_budget(project: Project, doc_id: str, rendered) -> list[Problem]:
     """An error when a document is longer than its type's page limit."""
     document = project.corpus.documents[doc_id]
-    limit = document.page_limit or schema.PAGE_LIMITS[document.type]
+    limit = document.page_limit or spec_of(document).page_limit
     if rendered.pages <= limit:
         return []
     longest = sorted(rendered.sections, key=lambda section: -section[1])[:3]
@@ -246,9 +264,10 @@ def write_index(out: OutputFolder, project: Project) -> None:
             continue
         pages = page_count(pdf) if pdf.exists() else None
         rows.append({"id": doc_id, "doc": document, "pages": pages, "has_pdf": pdf.exists()})
-    page = env.get_template("index.html.j2").render(
-        project=project.corpus.project,
-        rows=rows,
-        stylesheet=stylesheet(project.paths),
-    )
+    context = {
+        "project": project.corpus.project,
+        "rows": rows,
+        "stylesheet": stylesheet(project.paths),
+    }
+    page = render_template(env, "index.html.j2", context, project.paths.shown, "the index")
     out.write("index.html", page.encode("utf-8"))

@@ -1,8 +1,16 @@
-"""Command line: `advocacy build | check | list`.
+"""Command line: `advocacy build | check | list | trace | schema`.
 
-Exit status: 0 success, 1 content errors, 2 usage errors. A problem in the
-content is printed one line per problem and never as a Python traceback;
-`--debug` shows the traceback of an unexpected failure.
+Exit status (the README's table says the same):
+
+- 0: done;
+- 1: a problem in the content, the templates or the machine (a file that
+  cannot be written, another build running), printed one line per problem;
+- 2: a mistake on the command line;
+- 130 / 143: interrupted by Ctrl-C / SIGTERM, with one line;
+- 70: a bug in advocacy itself, with how to report it.
+
+Only the standard library is imported here, so that Ctrl-C at any moment
+after start-up meets the handler below; each command imports what it uses.
 """
 
 from __future__ import annotations
@@ -13,9 +21,11 @@ import signal
 import sys
 from pathlib import Path
 
-from advocacy import __version__, schema
+from advocacy import INTERRUPTED, __version__
 from advocacy.config import Paths
 from advocacy.errors import AdvocacyError, one_of, plural, suggest
+
+INTERNAL_ERROR = 70  # EX_SOFTWARE in sysexits.h
 
 
 class UsageError(Exception):
@@ -30,26 +40,58 @@ def _on_sigterm(signum, frame):
     raise Terminated()
 
 
+def _global_options(top_level: bool) -> argparse.ArgumentParser:
+    """Options that may come before or after the command.
+
+    The command's copy has no defaults, so it does not undo a value given
+    before the command name.
+    """
+    options = argparse.ArgumentParser(add_help=False)
+
+    def default(value):
+        return value if top_level else argparse.SUPPRESS
+
+    options.add_argument(
+        "--root", type=Path, default=default(None), help="project folder (default: .)"
+    )
+    options.add_argument(
+        "--content", type=Path, default=default(None), help="content folder (default: ROOT/content)"
+    )
+    options.add_argument(
+        "--out", type=Path, default=default(None), help="build folder (default: ROOT/build)"
+    )
+    options.add_argument(
+        "--strict", action="store_true", default=default(False), help="treat warnings as errors"
+    )
+    options.add_argument(
+        "--debug", action="store_true", default=default(False), help="show tracebacks of failures"
+    )
+    return options
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="advocacy",
         description="Build policy briefs, position papers and synthesis reports from YAML.",
+        parents=[_global_options(top_level=True)],
+        epilog="Exit status: 0 done, 1 problems (located, one per line), 2 usage, "
+        "130/143 interrupted, 70 a bug in advocacy.",
     )
     top.add_argument("--version", action="version", version=f"advocacy {__version__}")
-    top.add_argument("--root", type=Path, default=Path.cwd(), help="project folder (default: .)")
-    top.add_argument("--content", type=Path, help="content folder (default: ROOT/content)")
-    top.add_argument("--out", type=Path, help="build folder (default: ROOT/build)")
-    top.add_argument("--debug", action="store_true", help="show tracebacks of failures")
-    top.add_argument("--strict", action="store_true", help="treat warnings as errors")
     commands = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    build = commands.add_parser("build", help="build documents as HTML and PDF")
+    shared = [_global_options(top_level=False)]
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=text, description=text, parents=shared)
+
+    build = command("build", "build documents as HTML and PDF")
     build.add_argument("documents", nargs="*", metavar="DOCUMENT_ID", help="default: all")
     build.add_argument("--html-only", action="store_true", help="skip the PDFs")
-    commands.add_parser("check", help="validate the content; build nothing")
-    commands.add_parser("list", help="list documents and the records they draw on")
-    trace_cmd = commands.add_parser("trace", help="show where a record or citation key is used")
+    command("check", "validate the content; build nothing")
+    command("list", "list documents and the records they draw on")
+    trace_cmd = command("trace", "show where a record or citation key is used")
     trace_cmd.add_argument("id", metavar="ID", help="a record id or a citation key")
-    schema_cmd = commands.add_parser("schema", help="write JSON Schema files for editors")
+    schema_cmd = command("schema", "write JSON Schema files for editors")
     schema_cmd.add_argument(
         "--dir", type=Path, default=None, help="where to write them (default: ROOT/schemas)"
     )
@@ -57,16 +99,17 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
+    args = None
     try:
         args = parser().parse_args(argv)
-    except SystemExit as exc:  # argparse prints its own usage message
-        return int(exc.code or 0)
-    paths = Paths.at(args.root, args.content, args.out)
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    try:
+        paths = Paths.at(args.root or Path.cwd(), args.content, args.out)
         return COMMANDS[args.command](args, paths)
+    except SystemExit as exc:  # argparse printed its usage message, or --help
+        return exc.code if isinstance(exc.code, int) else 2
     except (KeyboardInterrupt, Terminated) as exc:
-        print("advocacy: interrupted; every file in build/ is a complete version", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
     except BrokenPipeError:  # the reader went away (| head): not a failure
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -79,13 +122,19 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"advocacy: error: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:  # an unexpected failure: say so plainly
-        if args.debug:
+    except Exception as exc:  # a bug in advocacy: say so, and how to report it
+        if args is not None and args.debug:
             raise
-        print(f"advocacy: internal error: {exc!r} (run with --debug for details)", file=sys.stderr)
-        return 3
+        print(
+            f"advocacy: internal error: {exc!r}; this is a bug in advocacy, not in your "
+            "content. Please report it to the maintainers with the output of the same "
+            "command run with --debug.",
+            file=sys.stderr,
+        )
+        return INTERNAL_ERROR
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def cmd_build(args, paths: Paths) -> int:
@@ -132,13 +181,15 @@ def _print_notes(notes, levels: set[str]) -> None:
 
 def cmd_list(args, paths: Paths) -> int:
     from advocacy.build import load_project
+    from advocacy.doctypes import spec_of
+    from advocacy.outline import DOCUMENT_LINKS
 
     corpus = load_project(paths).corpus
     for doc_id, doc in corpus.documents.items():
-        print(f"{doc_id}  ({schema.DOCUMENT_TYPE_LABELS[doc.type]}, {doc.date})")
+        print(f"{doc_id}  ({spec_of(doc).label}, {doc.date})")
         print(f"  {doc.title}")
-        for name in schema.LINKS["document"]:
-            value = getattr(doc, name)
+        for name in DOCUMENT_LINKS:
+            value = getattr(doc, name, None)
             ids = value if isinstance(value, list) else [value] if value else []
             if ids:
                 print(f"  {name}: {', '.join(ids)}")
@@ -150,6 +201,8 @@ def cmd_schema(args, paths: Paths) -> int:
 
     folder = args.dir or paths.root / "schemas"
     folder.mkdir(parents=True, exist_ok=True)
+    from advocacy import schema
+
     for kind, schema_ in schema.json_schemas().items():
         target = folder / f"{kind}.schema.json"
         target.write_text(
@@ -163,15 +216,11 @@ def cmd_schema(args, paths: Paths) -> int:
 
 
 def cmd_trace(args, paths: Paths) -> int:
-    from advocacy.build import load_project, render_html
+    from advocacy.build import load_project
     from advocacy.evidence import trace
 
     project = load_project(paths)
-    rendered = {
-        doc_id: render_html(project, document)
-        for doc_id, document in project.corpus.documents.items()
-    }
-    lines = trace(project, args.id, rendered)
+    lines = trace(project, args.id)
     if not lines:
         known = sorted(project.bibliography.keys) + sorted(
             i for records in project.corpus.records.values() for i in records

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from advocacy import schema
+from advocacy import doctypes, schema
 from advocacy.assets import check_asset
 from advocacy.citations import clusters_in
 from advocacy.content import (
@@ -52,7 +52,7 @@ class Corpus:
         raise KeyError(record_id)
 
     @property
-    def documents(self) -> dict[str, schema.Document]:
+    def documents(self) -> dict[str, doctypes.DocumentBase]:
         return self.records.get("document", {})
 
 
@@ -79,7 +79,7 @@ def read_corpus(content_dir: Path, root: Path) -> tuple[Corpus, list[Problem]]:
         if model is not None:
             corpus.records.setdefault(record.kind, {})[record.id] = model
             corpus.sources[(record.kind, record.id)] = record.source
-    for kind in schema.MODELS:
+    for kind in doctypes.RECORD_KINDS:
         corpus.records.setdefault(kind, {})
     problems.extend(check_links(corpus))
     if not corpus.documents and not problems:
@@ -120,7 +120,7 @@ def _validate(record: RawRecord, problems: list[Problem]) -> schema.Record | Non
         problems.append(record.source.problem(("id",), message))
         return None
     data["id"] = record.id
-    model = schema.MODELS[record.kind]
+    model = doctypes.model_for(record.kind, data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -215,7 +215,7 @@ def check_links(corpus: Corpus) -> list[Problem]:
     for (kind, record_id), source in corpus.sources.items():
         record = corpus.records[kind][record_id]
         for name, kinds in schema.LINKS.get(kind, {}).items():
-            value = getattr(record, name)
+            value = getattr(record, name, None)
             ids = value if isinstance(value, list) else [value] if value else []
             for index, target in enumerate(ids):
                 if any(target in corpus.ids.get(k, ()) for k in kinds):

@@ -19,8 +19,10 @@ from pydantic import BaseModel, Field
 from advocacy import schema
 from advocacy.citations import clusters_in
 from advocacy.corpus import Corpus, cited_keys, dotted, prose_texts, record_models
+from advocacy.doctypes import DocumentBase
 from advocacy.errors import Problem
-from advocacy.render import KIND_LABELS, evidence_of, record_name, shown_records
+from advocacy.outline import Outline, Shown, evidence_of, outline, record_name, used_records
+from advocacy.render import KIND_LABELS
 
 # ------------------------------------------------------------------ the file
 
@@ -83,12 +85,13 @@ def evidence_schema() -> dict:
 def evidence_file(
     corpus: Corpus,
     bib,
-    document: schema.Document,
+    plan: Outline,
     references: dict[str, str],
     pages: dict[str, int],
 ) -> EvidenceFile:
     """The trace of one document; pages maps anchors to PDF pages (may be empty)."""
-    shown = {f"{kind}-{i}" for kind, i in shown_records(corpus, document)}
+    document = plan.document
+    shown = plan.anchors()
 
     def where(anchor: str) -> Location | None:
         if anchor not in shown:
@@ -99,7 +102,7 @@ def evidence_file(
         return [_source(bib, s, references) for s in record.sources]
 
     entries = []
-    for rec, found in evidence_of(corpus, document):
+    for rec, found in evidence_of(corpus, plan):
         rec_id, evidence = rec.id, []
         for kind, record in found:
             record_id = record.id
@@ -208,17 +211,23 @@ def lints(corpus: Corpus) -> list[Problem]:
                 )
                 problems.append(source.problem(loc, message, "warning"))
         if kind == "document" and record.status == "final":
-            for i, rec_id in enumerate(record.recommendations + record.way_forward):
-                rec = corpus.records["recommendation"].get(rec_id)
-                if rec is not None and not rec.addressed_to:
-                    field = "recommendations" if i < len(record.recommendations) else "way_forward"
-                    index = i if field == "recommendations" else i - len(record.recommendations)
-                    message = (
-                        f"{field}[{index}]: recommendation '{rec_id}' is addressed to no one; "
-                        "give it addressed_to before publishing"
-                    )
-                    problems.append(source.problem((field, index), message, "warning"))
+            problems.extend(_unaddressed(corpus, record, source))
     problems.extend(unused_records(corpus))
+    return problems
+
+
+def _unaddressed(corpus: Corpus, document: DocumentBase, source) -> list[Problem]:
+    """A warning for each recommendation of a final document addressed to no one."""
+    problems = []
+    for field in ("recommendations", "way_forward"):
+        for index, rec_id in enumerate(getattr(document, field, ())):
+            rec = corpus.records["recommendation"].get(rec_id)
+            if rec is not None and not rec.addressed_to:
+                message = (
+                    f"{field}[{index}]: recommendation '{rec_id}' is addressed to no one; "
+                    "give it addressed_to before publishing"
+                )
+                problems.append(source.problem((field, index), message, "warning"))
     return problems
 
 
@@ -226,11 +235,7 @@ def unused_records(corpus: Corpus) -> list[Problem]:
     used = set()
     for document in corpus.documents.values():
         try:
-            used |= set(shown_records(corpus, document))
-            used |= {("figure", i) for i in document.figures}
-            for rec_id in document.recommendations + document.way_forward:
-                for record_id in corpus.get("recommendation", rec_id).rests_on:
-                    used.add((corpus.find(record_id)[0], record_id))
+            used |= used_records(corpus, outline(corpus, document))
         except KeyError:  # a link to a record that failed its own checks
             return []
     problems = []
@@ -248,19 +253,18 @@ def _cut(text: str, limit: int = 70) -> str:
 # ------------------------------------------------------------------- trace
 
 
-def trace(project, target: str, rendered: dict[str, str]) -> list[str]:
-    """Lines saying where a record or citation key is used.
-
-    rendered maps each document id to its HTML, to name the sections.
-    """
+def trace(project, target: str) -> list[str]:
+    """Lines saying where a record or citation key is used, and in which sections."""
     corpus, bib = project.corpus, project.bibliography
     lines: list[str] = []
+    plans = {doc_id: outline(corpus, doc) for doc_id, doc in corpus.documents.items()}
     if target in bib.keys:
         lines.append(f"{target}: citation key, {bib.shown}:{bib.lines[target]}")
         lines += _key_places(project, target)
-        sections = _sections_of(
-            rendered, rf'data-cites="(?:[^"]* )?{re.escape(target)}(?: [^"]*)?"'
-        )
+        sections = {
+            doc_id: [top.title for top in plan.sections if _cites(corpus, plan, top, target)]
+            for doc_id, plan in plans.items()
+        }
     else:
         try:
             kind, _record = corpus.find(target)
@@ -269,12 +273,41 @@ def trace(project, target: str, rendered: dict[str, str]) -> list[str]:
         source = corpus.sources[(kind, target)]
         lines.append(f"{target}: {kind}, {source.path}")
         lines += _record_places(corpus, kind, target)
-        sections = _sections_of(rendered, rf'id="{kind}-{re.escape(target)}"')
-    lines += [f"  in {doc_id}: {', '.join(found)}" for doc_id, found in sections.items()]
+        shown = Shown(kind, target)
+        sections = {
+            doc_id: [top.title for top in plan.sections if _shows(top, shown)]
+            for doc_id, plan in plans.items()
+        }
+    lines += [f"  in {doc_id}: {', '.join(found)}" for doc_id, found in sections.items() if found]
     resting = _resting_on(corpus, target)
     if resting:
         lines.append(f"  recommendations resting on it: {', '.join(resting)}")
     return lines
+
+
+# Records whose `sources` the templates print ("Source: ..."); others cite in prose.
+SOURCES_PRINTED = {"event", "figure"}
+
+
+def _shows(top, shown: Shown) -> bool:
+    return any(shown in section.records for section in top.walk())
+
+
+def _cites(corpus: Corpus, plan: Outline, top, key: str) -> bool:
+    """Whether a top-level section, as printed, cites key."""
+    if top.id == "evidence-ledger":
+        recs = [corpus.get("recommendation", i) for i in plan.recommendations()]
+        return any(key in {schema.source_key(s) for s in rec.sources} for rec in recs)
+    for section in top.walk():
+        for loc, found, _nth in cited_keys(plan.document, ()):
+            if found == key and loc[0] in section.fields:
+                return True
+        for shown in section.records:
+            for loc, found, _nth in cited_keys(corpus.get(shown.kind, shown.id), ()):
+                printed = loc[0] != "sources" or shown.kind in SOURCES_PRINTED
+                if found == key and printed:
+                    return True
+    return False
 
 
 def _key_places(project, key: str) -> list[str]:
@@ -295,7 +328,7 @@ def _record_places(corpus: Corpus, kind: str, target: str) -> list[str]:
     for (other_kind, other_id), source in corpus.sources.items():
         record = corpus.records[other_kind][other_id]
         for name in schema.LINKS.get(other_kind, {}):
-            value = getattr(record, name)
+            value = getattr(record, name, None)
             ids = value if isinstance(value, list) else [value]
             for index, linked in enumerate(ids):
                 if linked == target:
@@ -311,23 +344,6 @@ def _resting_on(corpus: Corpus, target: str) -> list[str]:
         keys = {schema.source_key(s) for s in rec.sources}
         if target in rec.rests_on or target in keys:
             found.append(rec_id)
-    return found
-
-
-def _sections_of(rendered: dict[str, str], pattern: str) -> dict[str, list[str]]:
-    """For each document, the section (h2) around every match of pattern."""
-    found: dict[str, list[str]] = {}
-    for doc_id, html in rendered.items():
-        headings = [
-            (m.start(), re.sub(r"<[^>]+>", "", m.group(1)).strip())
-            for m in re.finditer(r"<h2[^>]*>(.*?)</h2>", html, re.DOTALL)
-        ]
-        for match in re.finditer(pattern, html):
-            before = [title for start, title in headings if start < match.start()]
-            section = re.sub(r"^\d+\s+", "", before[-1]) if before else "the opening"
-            found.setdefault(doc_id, [])
-            if section not in found[doc_id]:
-                found[doc_id].append(section)
     return found
 
 

