@@ -4,6 +4,26 @@ Scalars stay text as written (no YAML 1.1 guessing: `NO` is not false, `1.10`
 is not 1.1); the schema turns text into numbers and dates. Anchors, aliases,
 tags and duplicate keys are refused, so what a contributor reads is what the
 build sees.
+
+Where a problem points, so that an editor jumps to the place to change:
+
+- A field wrong as a whole points at its key (`Source.key_position`): a field
+  that is unknown, duplicated, empty, `null`, or of the wrong kind (a list or
+  a mapping where text is expected, text where a list is expected), however
+  its value is written, on the key's line or in a block below it. A missing
+  field points at the key of the mapping that should hold it, or, for a
+  record's own fields, at the top of the file. A list item has no key: it
+  points at the item.
+- A value that says something wrong points at the value's first character
+  (`Source.position`): a choice not on the list, a date, a number, an id, a
+  link to a record that does not exist, a value over the length limit. For a
+  block scalar (`|` or `>`) that is its indicator, on the key's line.
+- Something inside a text points at its own line and column in the file
+  (`Source.find`, `Source.text_position`): a citation key, an HTML element or
+  link that the sanitiser removes. Offsets in the text as read are mapped
+  back through the scalar as written: the indentation of a literal (`|`) or
+  folded (`>`) block, the line breaks that folding and plain multi-line
+  scalars join, and the escapes and doubled quotes of quoted scalars.
 """
 
 from __future__ import annotations
@@ -50,25 +70,82 @@ class Source:
     positions: dict[Path_, Position] = field(default_factory=dict)
     key_positions: dict[Path_, Position] = field(default_factory=dict)
     spans: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    styles: dict[Path_, str | None] = field(default_factory=dict)  # '|', '>', '"', "'", None
     text: str = ""
 
     def position(self, loc: Path_) -> Position:
-        """Return the position of loc, or of its nearest parent that has one."""
+        """Where the value at loc starts, or its nearest parent that was written."""
         loc = tuple(loc)
         while loc not in self.positions and loc:
             loc = loc[:-1]
         return self.positions.get(loc, (1, 1))
 
+    def key_position(self, loc: Path_) -> Position:
+        """Where the field at loc is named: its key; a list item or the top, its value.
+
+        For a field that is not written, the key of the nearest parent that is.
+        """
+        loc = tuple(loc)
+        while loc:
+            if loc in self.key_positions:
+                return self.key_positions[loc]
+            if loc in self.positions:
+                return self.positions[loc]
+            loc = loc[:-1]
+        return self.positions.get((), (1, 1))
+
+    def value(self, loc: Path_) -> object:
+        """The value at loc as read (before the schema strips it); None if absent."""
+        value = self.data
+        for part in loc:
+            try:
+                value = value[part]  # type: ignore[index]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return value
+
     def find(self, loc: Path_, needle: str, nth: int = 0) -> Position:
         """Position of the nth needle inside the text of the scalar at loc."""
-        start, end = self.spans.get(tuple(loc), (0, 0))
-        at = start - 1
+        value = self.value(loc)
+        if not isinstance(value, str):
+            return self.position(loc)
+        at = -1
         for _ in range(nth + 1):
-            at = self.text.find(needle, at + 1, end)
+            at = value.find(needle, at + 1)
             if at < 0:
                 return self.position(loc)
-        line = self.text.count("\n", 0, at) + 1
-        return line, at - (self.text.rfind("\n", 0, at) + 1) + 1
+        return self._at_index(self._written(loc, value)[at])
+
+    def text_position(self, loc: Path_, offset: int, text: str | None = None) -> Position:
+        """Position of the character at offset in the text of the scalar at loc.
+
+        text is that text as the schema gave it (stripped of the whitespace
+        around it); offset counts from its start. Without text, from the
+        start of the value as read.
+        """
+        value = self.value(loc)
+        if not isinstance(value, str) or tuple(loc) not in self.spans:
+            return self.position(loc)
+        lead = max(value.find(text), 0) if text else 0
+        written = self._written(loc, value)
+        if not written:
+            return self.position(loc)
+        return self._at_index(written[min(max(lead + offset, 0), len(written) - 1)])
+
+    def _written(self, loc: Path_, value: str) -> list[int]:
+        """For each character of value, its index in the file, plus one for its end."""
+        start, end = self.spans[tuple(loc)]
+        style = self.styles.get(tuple(loc))
+        if style in ("|", ">"):  # content starts on the line after the indicator
+            newline = self.text.find("\n", start, end)
+            start = end if newline < 0 else newline + 1
+        elif style in ('"', "'"):
+            start += 1
+        return _align(value, self.text, start, end)
+
+    def _at_index(self, index: int) -> Position:
+        line = self.text.count("\n", 0, index) + 1
+        return line, index - (self.text.rfind("\n", 0, index) + 1) + 1
 
     def problem_at(self, position: Position, message: str, level: str = "error") -> Problem:
         return Problem(self.path, position[0], position[1], message, level)
@@ -76,10 +153,42 @@ class Source:
     def problem(
         self, loc: Path_, message: str, level: str = "error", at_key: bool = False
     ) -> Problem:
-        """A Problem at loc's value, or at its key when at_key is true."""
-        key_position = self.key_positions.get(tuple(loc)) if at_key else None
-        line, column = key_position or self.position(loc)
+        """A Problem at loc's value, or at its field's key when at_key is true."""
+        line, column = self.key_position(loc) if at_key else self.position(loc)
         return Problem(self.path, line, column, message, level)
+
+
+WHITESPACE = " \t\n"
+ESCAPE_WINDOW = 12  # longest escape in a double-quoted scalar: \U0001F600, and a margin
+
+
+def _align(value: str, text: str, start: int, end: int) -> list[int]:
+    """Map each character of value to its index in text[start:end], the scalar written.
+
+    YAML writes a value's characters in order, adding only indentation, line
+    breaks (which folding turns into spaces), quotes and escapes. So each
+    character that is not whitespace is the next such character in the file,
+    past whitespace, or, after an escape or a doubled quote, a few characters
+    on. Whitespace maps to where it was written or folded from.
+    """
+    where: list[int] = []
+    j = start
+    for char in value:
+        if char in WHITESPACE:
+            where.append(min(j, end))
+            if j < end and text[j] in WHITESPACE:
+                j += 1
+            continue
+        while j < end and text[j] in WHITESPACE:
+            j += 1
+        if j < end and text[j] != char:
+            found = text.find(char, j, min(end, j + ESCAPE_WINDOW))
+            if found >= 0:
+                j = found
+        where.append(min(j, end))
+        j += 1
+    where.append(min(j, end))
+    return where
 
 
 class StrictLoader(yaml.SafeLoader):
@@ -198,6 +307,7 @@ def _convert(node, loc: Path_, source: Source, problems: list[Problem]):
     source.positions[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.ScalarNode):
         source.spans[loc] = (node.start_mark.index, node.end_mark.index)
+        source.styles[loc] = node.style
         if len(node.value) > MAX_TEXT_CHARS:
             line, column = source.positions[loc]
             message = (

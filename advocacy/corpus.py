@@ -6,6 +6,7 @@ returned only when there are none.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from advocacy import doctypes, schema
 from advocacy.assets import check_asset
-from advocacy.citations import clusters_in
+from advocacy.citations import Citer
 from advocacy.content import (
     RawRecord,
     Source,
@@ -24,6 +25,7 @@ from advocacy.content import (
     shown_path,
 )
 from advocacy.errors import ContentError, Problem, one_of, suggest
+from advocacy.prose import ProseRenderer, citations_in
 
 
 @dataclass
@@ -128,12 +130,41 @@ def _validate(record: RawRecord, problems: list[Problem]) -> schema.Record | Non
         return None
 
 
+# Errors that say a field is wrong as a whole: reported at its key (see content.py).
+WHOLE_FIELD = {
+    "missing",
+    "extra_forbidden",
+    "string_type",
+    "list_type",
+    "model_type",
+    "model_attributes_type",
+    "dict_type",
+    "int_type",
+    "float_type",
+    "bool_type",
+    "too_short",
+    "string_too_short",
+}
+
+
 def pydantic_problems(exc: ValidationError, source: Source, model: type[BaseModel]):
-    """Turn pydantic's errors into one Problem each, at the value's position."""
+    """Turn pydantic's errors into one Problem each: at the key of a field wrong as a
+    whole (missing, unknown, empty, null, of the wrong kind), else at the value."""
     for error in exc.errors(include_url=False):
         loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
-        at_key = error["type"] == "extra_forbidden"
-        yield source.problem(loc, _message(error, loc, model), at_key=at_key)
+        yield source.problem(loc, _message(error, loc, model), at_key=_whole_field(error))
+
+
+def _whole_field(error: dict) -> bool:
+    """True for an error that says the field is wrong as a whole, not what it says:
+    missing, unknown, of the wrong kind, empty or null."""
+    value = error.get("input")
+    if error["type"] in WHOLE_FIELD:
+        return True
+    return isinstance(value, str) and (
+        not value.strip()
+        or (error["type"] == "value_error" and value.strip().lower() in schema.NULL_WORDS)
+    )
 
 
 def _is_union_tag(part: object) -> bool:
@@ -141,8 +172,14 @@ def _is_union_tag(part: object) -> bool:
 
 
 def _message(error: dict, loc: tuple, model: type[BaseModel]) -> str:
+    """pydantic's error in the project's words, on one line."""
+    return re.sub(r"\s*\n\s*", " ", _words(error, loc, model))
+
+
+def _words(error: dict, loc: tuple, model: type[BaseModel]) -> str:
     where = dotted(loc)
     kind, value = error["type"], error.get("input")
+    shown = _shown(value)
     if kind == "missing":
         return f"{where}: required field is missing"
     if kind == "extra_forbidden":
@@ -151,19 +188,19 @@ def _message(error: dict, loc: tuple, model: type[BaseModel]) -> str:
         return f"unknown field '{name}'{suggest(name, fields)}; expected one of {one_of(fields)}"
     if kind == "literal_error":
         choices = error["ctx"]["expected"].replace(" or ", ", ")
-        hint = suggest(str(value), _quoted(choices))
-        return f"{where}: expected one of {choices}; got '{value}'{hint}"
+        hint = suggest(shown, _quoted(choices))
+        return f"{where}: expected one of {choices}; got '{shown}'{hint}"
     if kind == "string_pattern_mismatch":
-        return f"{where}: '{value}' is not a valid id; use lower-case letters, digits and '-'"
+        return f"{where}: '{shown}' is not a valid id; use lower-case letters, digits and '-'"
     if kind in {"string_type", "list_type", "model_type", "dict_type", "int_type"}:
         wanted = {"string_type": "text", "list_type": "a list", "int_type": "a whole number"}
         return f"{where}: expected {wanted.get(kind, 'a mapping')}; got {_describe(value)}"
     if kind == "bool_parsing":
-        return f"{where}: expected true or false; got '{value}'"
+        return f"{where}: expected true or false; got '{shown}'"
     if kind == "greater_than_equal":
-        return f"{where}: must be {error['ctx']['ge']} or more; got '{value}'"
+        return f"{where}: must be {error['ctx']['ge']} or more; got '{shown}'"
     if kind == "int_parsing":
-        return f"{where}: expected a whole number; got '{value}'"
+        return f"{where}: expected a whole number; got '{shown}'"
     if kind == "string_too_short":
         return f"{where}: must not be empty"
     if kind == "too_short":
@@ -184,7 +221,12 @@ def _describe(value: object) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"'{value}'"
+    return f"'{_shown(value)}'"
+
+
+def _shown(value: object) -> str:
+    """A value as a message quotes it: on one line, without the whitespace around it."""
+    return " ".join(str(value).split()) if isinstance(value, str) else str(value)
 
 
 def _quoted(choices: str) -> list[str]:
@@ -253,13 +295,46 @@ def prose_texts(model, loc: tuple):
 def cited_keys(model, loc: tuple):
     """(loc, key, n) for every key model cites: the nth '@key' in the text at loc.
 
-    Keys listed under `sources` come with n = -1: the list item is the place.
+    n counts every '@key' in the text, as Source.find does, also those that
+    are not this citation: in code, or the start of a longer key. Citations in
+    code spans and code blocks are not citations (prose.citations_in). Keys
+    listed under `sources` come with n = -1: the list item is the place.
     """
     for i, source in enumerate(getattr(model, "sources", None) or []):
         yield (*loc, "sources", i), schema.source_key(source), -1
     for where, text in prose_texts(model, loc):
-        seen: dict[str, int] = {}
-        for _offset, _cluster, found in clusters_in(text):
+        for offset, cluster, found in citations_in(text):
+            at = 0
             for key in found:
-                yield where, key, seen.get(key, 0)
-                seen[key] = seen.get(key, 0) + 1
+                at = cluster.find(f"@{key}", at)
+                yield where, key, _occurrences(text, f"@{key}", offset + max(at, 0))
+                at = max(at, 0) + 1
+
+
+def _occurrences(text: str, needle: str, before: int) -> int:
+    """How many times needle starts in text before the offset before."""
+    count, at = 0, text.find(needle)
+    while 0 <= at < before:
+        count += 1
+        at = text.find(needle, at + 1)
+    return count
+
+
+def prose_problems(corpus: Corpus) -> list[Problem]:
+    """A warning for each thing the sanitiser will remove from a Markdown field,
+    at the line and column where it is written in the YAML."""
+    renderer = ProseRenderer(Citer())
+    problems = []
+    for source, model in record_models(corpus):
+        for loc, text in prose_texts(model, ()):
+            try:
+                removed = renderer.removals(text)
+            except RecursionError:
+                message = f"{dotted(loc)}: too deeply nested to read; flatten it"
+                problems.append(source.problem(loc, message))
+                continue
+            for what, offset in removed:
+                message = f"{dotted(loc)}: removed {what}; prose may format text and link out"
+                position = source.text_position(loc, offset, text)
+                problems.append(source.problem_at(position, message, "warning"))
+    return problems

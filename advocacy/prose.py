@@ -1,19 +1,27 @@
-"""Markdown with citations -> safe HTML fragments.
+r"""Markdown with citations -> safe HTML fragments.
 
 Citations are swapped for placeholders before Markdown runs (so `[@key]` is
 never read as a link), and the HTML that Markdown makes passes an allow-list
 sanitiser: content may format text and link out, nothing more.
+
+Code is not cited. As in pandoc, an `@word` inside a code span (`` `@import` ``)
+or a code block (fenced with ``` or ~~~, or indented) is printed as written and
+never read as a citation; so is `\@` there. Outside code, `@word` is a
+citation wherever pandoc reads one: pandoc reads `see @import here` as a
+citation of the key `import`, so the build does too, and says the key is
+unknown; write `\@import` or put it in backticks.
 """
 
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import markdown
 import nh3
 from markupsafe import Markup
 
-from advocacy.citations import Citer
+from advocacy.citations import Citer, clusters_in
 
 TAGS = {
     "a", "abbr", "b", "blockquote", "br", "cite", "code", "em", "i", "li", "ol",
@@ -33,25 +41,158 @@ CITATION_ATTRIBUTES = {
 }
 
 
+# Code in Markdown, where an @ is not a citation (CommonMark and pandoc rules).
+FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+LIST_ITEM = re.compile(r" *(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+QUOTE_PREFIX = re.compile(r"(?: {0,3}> ?)*")
+BACKTICKS = re.compile(r"`+")
+BLANK_LINE = re.compile(r"\n[ \t]*\n")
+MASK = "\ue002"  # stands for a character of code: not a word, not @, [, ] or \\
+
+
+def code_regions(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every code span and code block in Markdown text, in order."""
+    blocks = _code_blocks(text)
+    regions, last = [], 0
+    for start, end in [*blocks, (len(text), len(text))]:
+        regions += _code_spans(text, last, start)
+        last = end
+    return sorted(regions + blocks)
+
+
+def mask_code(text: str) -> str:
+    """text with every character of code replaced by MASK; lines and offsets kept."""
+    chars = list(text)
+    for start, end in code_regions(text):
+        for i in range(start, end):
+            if chars[i] != "\n":
+                chars[i] = MASK
+    return "".join(chars)
+
+
+def citations_in(text: str) -> list[tuple[int, str, list[str]]]:
+    """clusters_in(text), leaving out what is in code: (offset, cluster text, keys)."""
+    if "`" not in text and "~~~" not in text and "    " not in text and "\t" not in text:
+        return clusters_in(text)
+    return [
+        (offset, text[offset : offset + len(cluster)], keys)
+        for offset, cluster, keys in clusters_in(mask_code(text))
+    ]
+
+
+def _code_blocks(text: str) -> list[tuple[int, int]]:
+    """Fenced and indented code blocks, each from the start of its first line to its last.
+
+    As pandoc reads them: a block follows a blank line (or starts the text); a
+    fence needs its closing fence; inside a list an indented block is the
+    item's text, and code only 4 columns further in.
+    """
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    blocks: list[tuple[int, int]] = []
+    blank_before, list_indent = True, None  # list_indent: where a list item's text starts
+    i = 0
+    while i < len(lines):
+        body, indent = _line_body(lines[i])
+        blank = not body.strip()
+        closing = _closing_fence(lines, i) if blank_before and not blank else None
+        if closing is not None:
+            blocks.append((starts[i], starts[closing] + len(lines[closing])))
+            i, blank_before = closing + 1, False
+            continue
+        if blank_before and not blank and indent >= _code_indent(list_indent):
+            first = last = i
+            while i + 1 < len(lines):
+                next_body, next_indent = _line_body(lines[i + 1])
+                if next_body.strip() and next_indent < _code_indent(list_indent):
+                    break
+                i += 1
+                if next_body.strip():
+                    last = i
+            blocks.append((starts[first], starts[last] + len(lines[last])))
+            blank = last != i  # the block ended with blank lines
+        elif LIST_ITEM.match(body.expandtabs(4)):
+            list_indent = indent + 4
+        elif blank_before and not blank and indent < 4:
+            list_indent = None
+        blank_before = blank
+        i += 1
+    return blocks
+
+
+def _line_body(line: str) -> tuple[str, int]:
+    """A line without its blockquote markers, and its indentation (a tab is 4)."""
+    body = line[QUOTE_PREFIX.match(line).end() :]
+    expanded = body.expandtabs(4)
+    return body, len(expanded) - len(expanded.lstrip(" "))
+
+
+def _closing_fence(lines: list[str], i: int) -> int | None:
+    """The index of the line that closes a fence opened on line i, if one is."""
+    body, _indent = _line_body(lines[i])
+    opening = FENCE.match(body)
+    if not opening or (opening.group(1)[0] == "`" and "`" in body[opening.end() :]):
+        return None
+    fence = opening.group(1)
+    for j in range(i + 1, len(lines)):
+        body, _indent = _line_body(lines[j])
+        closing = FENCE.match(body)
+        if (
+            closing
+            and closing.group(1)[0] == fence[0]
+            and len(closing.group(1)) >= len(fence)
+            and not body[closing.end() :].strip()
+        ):
+            return j
+    return None
+
+
+def _code_indent(list_indent: int | None) -> int:
+    """Indentation that makes a code block: 4, or 4 more than a list item's text."""
+    return 4 if list_indent is None else list_indent + 4
+
+
+def _code_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Code spans in text[start:end]: a run of backticks to the next run as long.
+
+    As in pandoc, a run that finds no run as long opens with one backtick
+    fewer, its first one printed as written; so does a run after a backslash.
+    """
+    spans = []
+    runs = [(m.start(), m.end()) for m in BACKTICKS.finditer(text, start, end)]
+    i = 0
+    while i < len(runs):
+        opening, after = runs[i]
+        before = text[start:opening]
+        if (len(before) - len(before.rstrip("\\"))) % 2:  # \` is a plain backtick
+            opening += 1
+        while opening < after:
+            length = after - opening
+            closing = next(
+                (j for j in range(i + 1, len(runs)) if runs[j][1] - runs[j][0] == length), None
+            )
+            if closing is not None and not BLANK_LINE.search(text, after, runs[closing][0]):
+                spans.append((opening, runs[closing][1]))
+                i = closing
+                break
+            opening += 1
+        i += 1
+    return spans
+
+
 def sanitise(html: str) -> str:
     return clean(html)[0]
 
 
 def clean(html: str) -> tuple[str, list[str]]:
     """Sanitise Markdown's HTML; return it and what was removed, in words."""
-    removed = [f"<{tag}> element" for tag in _tags(html) - TAGS]
-
-    for value in re.findall(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", html):
-        href = next(v for v in value if v) if any(value) else ""
-        if not _allowed_href(href):
-            removed.append(f"link to '{_short(href)}'")
+    removed = {what for what, _needle in removals(html)}
 
     def keep(tag: str, attribute: str, value: str) -> str | None:
         return None if attribute == "href" and not _allowed_href(value) else value
 
-    for tag, attribute in _attributes(html):
-        if tag in TAGS and attribute not in ATTRIBUTES.get(tag, set()):
-            removed.append(f"{attribute}= attribute")
     cleaned = nh3.clean(
         html,
         tags=TAGS,
@@ -61,19 +202,57 @@ def clean(html: str) -> tuple[str, list[str]]:
         strip_comments=True,
         attribute_filter=keep,
     )
-    return cleaned, sorted(set(removed))
+    return cleaned, sorted(removed)
 
 
-def _tags(html: str) -> set[str]:
-    return {m.lower() for m in re.findall(r"<([a-zA-Z][\w-]*)", html)}
+def removals(html: str) -> list[tuple[str, str]]:
+    """What sanitising html removes: (in words, a pattern for the text as written).
+
+    The pattern finds, case-insensitively, what the author wrote in the
+    Markdown: the start of the element, the attribute's name or the link's
+    address. An element that Markdown made itself (`<pre>` from an indented
+    block, `<img>` from `![]()`) has no such text; its pattern finds nothing.
+    """
+    found = []
+    for tag in _tags(html):
+        if tag not in TAGS:
+            found.append((f"<{tag}> element", rf"<{re.escape(tag)}(?![\w-])"))
+    for value in re.findall(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", html):
+        href = next(v for v in value if v) if any(value) else ""
+        if not _allowed_href(href):
+            found.append((f"link to '{_short(href)}'", re.escape(unescape(href))))
+    for tag, attribute in _attributes(html):
+        if tag in TAGS and attribute not in ATTRIBUTES.get(tag, set()):
+            found.append((f"{attribute}= attribute", rf"(?<![\w-]){re.escape(attribute)}(?![\w-])"))
+    return found
 
 
-def _attributes(html: str) -> set[tuple[str, str]]:
-    found = set()
+def _tags(html: str) -> list[str]:
+    """Tag names in html, lower case, each once, in the order they first appear."""
+    return list(dict.fromkeys(m.lower() for m in re.findall(r"<([a-zA-Z][\w-]*)", html)))
+
+
+def _attributes(html: str) -> list[tuple[str, str]]:
+    found = {}
     for tag, body in re.findall(r"<([a-zA-Z][\w-]*)([^>]*)>", html):
         for attribute in re.findall(r"([^\s=/\"']+)\s*(?:=|(?=\s)|$)", body):
-            found.add((tag.lower(), attribute.lower()))
-    return found
+            found[(tag.lower(), attribute.lower())] = None
+    return list(found)
+
+
+def _written_at(text: str, masked: str, pattern: str, cut: int) -> int:
+    """Offset in text of what pattern finds, at or before cut and outside code."""
+    regex = re.compile(pattern, re.IGNORECASE)
+    before = [m.start() for m in regex.finditer(masked, 0, cut)]
+    if before:
+        return before[-1]
+    anywhere = regex.search(masked)
+    if anywhere:
+        return anywhere.start()
+    start = cut
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    return start
 
 
 def _allowed_href(value: str) -> bool:
@@ -113,12 +292,63 @@ class ProseRenderer:
     def markdown(self, text: str) -> str:
         """Markdown's HTML for text, citations as placeholders; not yet sanitised."""
         self._md.reset()
-        text = self.citer.replace(text).replace("\\@", "&#64;")  # \@ is a plain @
-        return self._md.convert(text)
+        return self._md.convert(self._placeholders(text))
+
+    def _placeholders(self, text: str) -> str:
+        """text with each citation outside code a placeholder, and \\@ there a plain @."""
+        edits = [
+            (offset, offset + len(cluster), self.citer.replace(cluster))
+            for offset, cluster, _keys in citations_in(text)
+        ]
+        if "\\@" in text:
+            taken = edits[:]
+            for match in re.finditer(r"\\@", mask_code(text)):
+                if not any(start <= match.start() < end for start, end, _ in taken):
+                    edits.append((match.start(), match.end(), "&#64;"))
+        for start, end, replacement in sorted(edits, reverse=True):
+            text = text[:start] + replacement + text[end:]
+        return text
 
     def inspect(self, text: str) -> list[str]:
         """What sanitising text would remove, in words; [] when nothing."""
         return clean(self.markdown(text))[1]
+
+    def removals(self, text: str) -> list[tuple[str, int]]:
+        """What sanitising text would remove, in words, each with where it was written.
+
+        One (words, offset in text) for each thing inspect() names, in the same
+        order: the first place where it is written outside code. The place is
+        found by rendering ever longer beginnings of text, cut between words,
+        until the removal appears: what the author wrote is the last match of
+        its pattern before that cut, or, for an element Markdown made itself,
+        the word just before it.
+        """
+        patterns: dict[str, str] = {}
+        for what, pattern in removals(self.markdown(text)):
+            patterns.setdefault(what, pattern)
+        if not patterns:
+            return []
+        masked = mask_code(text)
+        cuts = [m.start() for m in re.finditer(r"\s+", text) if m.start() > 0] + [len(text)]
+        return [
+            (what, _written_at(text, masked, patterns[what], self._first_cut(text, cuts, what)))
+            for what in sorted(patterns)
+        ]
+
+    def _first_cut(self, text: str, cuts: list[int], what: str) -> int:
+        """The shortest beginning of text, ending at one of cuts, whose HTML loses what."""
+        low, high = 0, len(cuts) - 1
+        while low < high:
+            middle = (low + high) // 2
+            try:
+                found = any(w == what for w, _ in removals(self.markdown(text[: cuts[middle]])))
+            except RecursionError:
+                found = False
+            if found:
+                high = middle
+            else:
+                low = middle + 1
+        return cuts[low]
 
     def inline(self, text: str) -> Markup:
         """Render one paragraph of Markdown without its <p> wrapper."""

@@ -133,8 +133,8 @@ def test_null_words_are_not_published(make_project, capsys):
     )
     _code, _, err = run(project, "check", capsys=capsys)
     assert err.splitlines()[:2] == [
-        "content/exclusions/urban-poor.yaml:1:7: error: name: 'null' is not text; write the value, or remove the field",
-        "content/exclusions/urban-poor.yaml:2:12: error: community: '~' is not text; write the value, or remove the field",
+        "content/exclusions/urban-poor.yaml:1:1: error: name: 'null' is not text; write the value, or remove the field",
+        "content/exclusions/urban-poor.yaml:2:1: error: community: '~' is not text; write the value, or remove the field",
     ]
 
 
@@ -144,8 +144,8 @@ def test_a_list_where_text_is_expected_is_an_error(make_project, capsys):
     )
     _code, _, err = run(project, "check", capsys=capsys)
     assert err.splitlines()[:2] == [
-        "content/exclusions/urban-poor.yaml:1:7: error: name: expected text; got a list",
-        "content/exclusions/urban-poor.yaml:2:12: error: community: expected text; got a mapping",
+        "content/exclusions/urban-poor.yaml:1:1: error: name: expected text; got a list",
+        "content/exclusions/urban-poor.yaml:2:1: error: community: expected text; got a mapping",
     ]
 
 
