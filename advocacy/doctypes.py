@@ -230,7 +230,6 @@ SPECS: dict[str, DocumentSpec] = {
 }
 
 DOCUMENT_TYPES = tuple(SPECS)
-DOCUMENT_TYPE_LABELS = {name: spec.label for name, spec in SPECS.items()}
 
 
 class UnknownType(DocumentBase):

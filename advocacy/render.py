@@ -20,7 +20,7 @@ from advocacy import schema
 from advocacy.citations import PLACEHOLDER, REFERENCES, Citer, cluster_for
 from advocacy.config import Paths
 from advocacy.corpus import Corpus
-from advocacy.doctypes import DOCUMENT_TYPE_LABELS
+from advocacy.doctypes import SPECS
 from advocacy.errors import ContentError, Problem
 from advocacy.outline import DOCUMENT_LINKS, Outline, evidence_of, record_name
 from advocacy.prose import ProseRenderer
@@ -40,7 +40,7 @@ def environment(paths: Paths) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["actor_labels"] = schema.ACTOR_LABELS
-    env.globals["type_labels"] = DOCUMENT_TYPE_LABELS
+    env.filters["type_label"] = lambda name: SPECS[name].label
     env.filters["by_actor"] = by_actor
     env.filters["actor_label"] = schema.ACTOR_LABELS.__getitem__
     env.filters["number"] = lambda value: f"{value:g}"

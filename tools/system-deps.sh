@@ -2,8 +2,8 @@
 # Check the system packages the build needs: Python's venv, the Pango and
 # HarfBuzz libraries WeasyPrint draws with, the Noto fonts for scripts beyond
 # the ones the templates ship, and poppler-utils for previews. With the
-# argument `test`, also what the tests use: strace, and Chromium for the
-# accessibility scan of the HTML. Install what is missing with
+# argument `test`, also what the tests use: strace, faketime (to build under
+# a clock set years ahead), and Chromium for the accessibility scan of the HTML. Install what is missing with
 # apt-get when we may (root, or sudo without a password); otherwise print the
 # exact command to run, and stop.
 set -euo pipefail
@@ -24,6 +24,7 @@ command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null || missing+=(p
 if [ "${1:-}" = "test" ]; then
   command -v strace >/dev/null || missing+=(strace)
   command -v chromium >/dev/null || missing+=(chromium)
+  command -v faketime >/dev/null || missing+=(faketime)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
