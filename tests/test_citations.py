@@ -49,6 +49,9 @@ CORRECTED = {
     "unbracedand2020": "Ministry of Trade and Industry",
     "report2022": "UN Inter-Agency Task Force on Social and Solidarity Economy",
 }
+# And pandoc decodes {\'\i} as a dotless i and a combining accent ("Jiřı́"), and
+# keeps {\'e} as a case-protected span; the project hands it Unicode (NFC).
+REPAIRED = {"accents2013": (("ı\u0301", "í"), ("Caf<span>é</span>", "Café"))}
 
 
 def entries(html: str) -> dict[str, str]:
@@ -70,6 +73,12 @@ def test_bibliography_is_identical_to_pandoc_citeproc_run_directly(style):
         if key in CORRECTED:
             assert CORRECTED[key] in actual[key]
             assert CORRECTED[key] not in expected[key]
+        elif key in REPAIRED:
+            repaired = expected[key]
+            for wrong, right in REPAIRED[key]:
+                repaired = repaired.replace(wrong, right)
+            assert repaired != expected[key]
+            assert actual[key] == repaired, key
         else:
             assert actual[key] == expected[key], key
 
