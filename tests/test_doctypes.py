@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -151,7 +152,7 @@ def test_a_new_type_needs_only_a_spec_and_a_template(make_project, monkeypatch):
     """A "press release" type: registered as a spec, with a template in the project."""
 
     class PressRelease(doctypes.DocumentBase):
-        type: doctypes.Literal["press-release"]
+        type: Literal["press-release"]
         introduction: doctypes.Prose
         recommendations: list[doctypes.Id]
 
@@ -325,7 +326,9 @@ def test_dates_come_from_the_content_even_with_the_clock_years_ahead(make_projec
         text=True,
     )
     assert done.returncode == 0, done.stderr
-    clock = subprocess.run(["faketime", "2041-07-04", "date", "+%Y"], capture_output=True, text=True)
+    clock = subprocess.run(
+        ["faketime", "2041-07-04", "date", "+%Y"], capture_output=True, text=True
+    )
     assert clock.stdout.strip() == "2041"  # the fake clock works
     info = subprocess.run(
         ["pdfinfo", "-isodates", str(project / "build" / "brief.pdf")],
