@@ -3,18 +3,29 @@
 WeasyPrint's own fetcher opens any file:// path and fetches http(s) URLs; the
 fetcher here serves only files inside the allowed folders and refuses the rest
 before anything is opened.
+
+What WeasyPrint logs while it draws (a CSS property it does not know, a glyph
+no font has, an image it could not load) is caught, never printed, and handed
+back on `Rendered.warnings`, located at the stylesheet's file and line when it
+names one; `problems` turns them into the build's warnings. The few it says of
+every build and that change nothing are listed, with the reason, in `HARMLESS`.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from advocacy.errors import Problem
 
 MIME_TYPES = {
     ".css": "text/css",
@@ -72,41 +83,204 @@ class ProjectFetcher(URLFetcher):
         raise RefusedURL(f"refused {url}: not one of the project's fonts or assets")
 
 
+@dataclass(frozen=True, order=True)
+class RenderWarning:
+    """One thing WeasyPrint logged while drawing a document.
+
+    path, line and column are the stylesheet's file (templates/css/10-base.css)
+    and the place in it when the message gives a place inside the inlined CSS;
+    otherwise path names the document and line is 0. message is WeasyPrint's
+    own text; level is the level it logged at ("warning" or "error").
+    """
+
+    path: str
+    line: int
+    column: int
+    message: str
+    level: str = "warning"
+
+    @property
+    def text(self) -> str:
+        """The message without its place in the inlined CSS, once that is in path."""
+        found = list(POSITION.finditer(self.message)) if self.line else []
+        if not found:
+            return self.message
+        return self.message[: found[-1].start()] + self.message[found[-1].end() :]
+
+
 @dataclass
 class Rendered:
-    """What drawing a PDF gave: its pages, its sections' lengths, what was refused."""
+    """What drawing a PDF gave: its pages, its sections' lengths, what was
+    refused, and what WeasyPrint warned of (known harmless ones left out)."""
 
     pages: int
     sections: list[tuple[str, float]]
     refused: list[str]
     anchors: dict[str, int]  # anchor -> page number, from 1
+    warnings: list[RenderWarning] = field(default_factory=list)
+    document: str = "document"  # how warnings that are not in a stylesheet name it
+
+
+# What WeasyPrint says that changes nothing in the PDF, by message, with why.
+# A warning at a line of one of the project's stylesheets is never left out.
+HARMLESS: tuple[tuple[str, str], ...] = (
+    (
+        r"^Ignored `(fill|fill-opacity|fill-rule|stroke|stroke-[a-z]+|text-anchor"
+        r"|dominant-baseline|clip-rule|stop-color|stop-opacity):.*` at 1:\d+, unknown property\.$",
+        "matplotlib writes an SVG chart's paint as style attributes; WeasyPrint's CSS "
+        "for HTML does not know SVG properties and says so for each element, but its "
+        "SVG renderer, which draws the chart, reads them",
+    ),
+    (
+        r"^Expected a media type, got ",
+        "always followed by 'Invalid media type ... ignored at LINE:COL', which is "
+        "reported at its place in the stylesheet",
+    ),
+)
+_HARMLESS = tuple(re.compile(pattern) for pattern, _reason in HARMLESS)
+POSITION = re.compile(r" at (\d+):(\d+)\b")
+LOGGERS = ("weasyprint", "weasyprint.progress")
+
+
+def harmless(warning: RenderWarning) -> bool:
+    """Whether warning is one HARMLESS names (and is not inside a stylesheet)."""
+    if warning.line:
+        return False
+    return any(pattern.search(warning.message) for pattern in _HARMLESS)
 
 
 def write_pdf(
-    html: str, base: Path, routes: dict[Path, Path], target: Path, archival: bool = False
+    html: str,
+    base: Path,
+    routes: dict[Path, Path],
+    target: Path,
+    archival: bool = False,
+    *,
+    stylesheets: Sequence[tuple[str, str]] = (),
+    document: str = "document",
 ) -> Rendered:
     """Render html, whose relative URLs start at base, to the PDF file target.
 
     The PDF is PDF/UA-1; with archival, it is PDF/A-3u as well: WeasyPrint has
     no combined variant, so it is written as PDF/A-3u with tags, and the
     PDF/UA identifier is added to its XMP metadata afterwards.
+
+    stylesheets are the (name shown, text) of the CSS files inlined into the
+    html's <style>; a warning at a line of the inlined CSS is given at its file
+    and line. Every other warning is given at document.
     """
     fetcher = ProjectFetcher(routes)
-    document = weasyprint.HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher).render()
-    document.write_pdf(
-        target,
-        pdf_variant="pdf/a-3u" if archival else "pdf/ua-1",
-        pdf_tags=True,
-        pdf_identifier=b"advocacy",
-        attachments=[],
-        custom_metadata=True,
-    )
+    with captured_log() as records:
+        source = weasyprint.HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher)
+        drawn = source.render()
+        drawn.write_pdf(
+            target,
+            pdf_variant="pdf/a-3u" if archival else "pdf/ua-1",
+            pdf_tags=True,
+            pdf_identifier=b"advocacy",
+            attachments=[],
+            custom_metadata=True,
+        )
     finish_tagging(target, archival)
     anchors = {}
-    for number, page in enumerate(document.pages, 1):
+    for number, page in enumerate(drawn.pages, 1):
         for anchor in page.anchors:
             anchors.setdefault(anchor, number)
-    return Rendered(len(document.pages), section_lengths(document), fetcher.refused, anchors)
+    places = CssPlaces(html, stylesheets)
+    located = (places.locate(r.getMessage(), r.levelname.lower(), document) for r in records)
+    warnings = list(dict.fromkeys(w for w in located if not harmless(w)))  # once each, in order
+    return Rendered(
+        len(drawn.pages), section_lengths(drawn), fetcher.refused, anchors, warnings, document
+    )
+
+
+def problems(rendered: Rendered) -> list[Problem]:
+    """What WeasyPrint warned of while drawing, as the build's problems (all of
+    level warning), and each refused fetch that no warning names (for a font
+    WeasyPrint says only that its family could not be loaded), at the document."""
+    found = {
+        Problem(w.path, w.line, w.column, f"PDF: {w.text}", "warning") for w in rendered.warnings
+    }
+    said = "\n".join(w.message for w in rendered.warnings)
+    for reason in rendered.refused:
+        if reason not in said:
+            found.add(Problem(rendered.document, 0, 0, f"PDF: {reason}", "warning"))
+    return sorted(found)
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def captured_log() -> Iterator[list[logging.LogRecord]]:
+    """WeasyPrint's records of level warning and above, for the duration; they
+    reach no other handler (not the terminal) while it lasts."""
+    handler = _Records()
+    saved = []
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.level, logger.propagate))
+        logger.setLevel(min(logger.getEffectiveLevel(), logging.WARNING))
+        logger.propagate = False  # weasyprint.progress would reach the handler twice
+        logger.addHandler(handler)
+    try:
+        yield handler.records
+    finally:
+        for logger, level, propagate in saved:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+            logger.propagate = propagate
+
+
+class CssPlaces:
+    """Maps a line:col in a document's inlined <style> back to a CSS file's.
+
+    WeasyPrint counts lines from the start of the <style> element's text; each
+    file is found there, in the order the files were inlined.
+    """
+
+    def __init__(self, html: str, stylesheets: Iterable[tuple[str, str]]):
+        self.spans: list[tuple[int, int, int, str, str]] = []  # first, last, col, name, text
+        after = 0
+        for name, text in stylesheets:
+            offset = html.find(text, after) if text.strip() else -1
+            opening = html.rfind("<style", 0, offset) if offset >= 0 else -1
+            if opening < 0:
+                continue
+            after = offset + len(text)
+            inside = html.index(">", opening) + 1
+            before = html[inside:offset]
+            first = before.count("\n") + 1
+            column = len(before) - before.rfind("\n")  # 1-based column of the file's start
+            self.spans.append((first, first + text.count("\n"), column, name, text))
+
+    def locate(self, message: str, level: str, document: str) -> RenderWarning:
+        found = list(POSITION.finditer(message))
+        if found:
+            line, column = int(found[-1][1]), int(found[-1][2])
+            for first, last, start, name, text in self.spans:
+                if first <= line <= last:
+                    at_line = line - first + 1
+                    at_column = column - start + 1 if line == first else column
+                    if self._matches(message, text, at_line, at_column):
+                        return RenderWarning(name, at_line, at_column, message, level)
+        return RenderWarning(document, 0, 0, message, level)
+
+    @staticmethod
+    def _matches(message: str, text: str, line: int, column: int) -> bool:
+        """For a declaration WeasyPrint ignored, its property is at the place."""
+        declared = re.match(r"^(?:Ignored|Deprecated) `\s*([-\w]+)\s*:", message)
+        if not declared:
+            return True
+        lines = text.split("\n")
+        here = lines[line - 1][column - 1 :] if line <= len(lines) and column >= 1 else ""
+        return here.lower().startswith(declared[1].lower())
 
 
 def finish_tagging(path: Path, archival: bool = False) -> None:
@@ -213,7 +387,11 @@ def section_lengths(document) -> list[tuple[str, float]]:
 
 
 def quiet_weasyprint() -> None:
-    """Keep WeasyPrint's progress and CSS notes out of the user's terminal."""
+    """Keep WeasyPrint's progress and CSS notes out of the user's terminal.
+
+    write_pdf catches what WeasyPrint logs while it draws whether or not this
+    was called; this keeps quiet whatever is logged outside it, and fontTools.
+    """
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("weasyprint.progress").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
