@@ -16,7 +16,7 @@ from advocacy.citations import Citer, Style, find_style, style_names
 from advocacy.config import Paths
 from advocacy.content import leaves, link_out
 from advocacy.corpus import Corpus, cited_keys, dotted, prose_texts, read_corpus, record_models
-from advocacy.doctypes import DocumentBase, spec_of
+from advocacy.doctypes import DocumentBase
 from advocacy.errors import ContentError, Problem, suggest
 from advocacy.evidence import evidence_file, lints
 from advocacy.outline import Outline, outline
@@ -188,7 +188,7 @@ def build(
                 rendered = write_pdf(out.stage(f"{doc_id}.pdf"), html, project, doc_id)
                 item.pdf, item.pages = paths.build / f"{doc_id}.pdf", rendered.pages
                 anchors = rendered.anchors
-                problems.extend(check_budget(project, doc_id, rendered))
+                problems.extend(check_budget(project, page.outline, rendered))
             trace = evidence_file(
                 project.corpus, project.bibliography, page.outline, page.references, anchors
             )
@@ -204,13 +204,19 @@ def build(
     return built
 
 
-def check_budget(project: Project, doc_id: str, rendered) -> list[Problem]:
-    """An error when a document is longer than its type's page limit."""
-    document = project.corpus.documents[doc_id]
-    limit = document.page_limit or spec_of(document).page_limit
+def check_budget(project: Project, plan: Outline, rendered) -> list[Problem]:
+    """An error when a document is longer than its type's page limit.
+
+    It names the outline's longest sections, measured in the PDF.
+    """
+    document, doc_id = plan.document, plan.document.id
+    limit = document.page_limit or plan.spec.page_limit
     if rendered.pages <= limit:
         return []
-    longest = sorted(rendered.sections, key=lambda section: -section[1])[:3]
+    titles = {s.title: s for s in plan.sections}
+    measured = [(_unnumbered(label, titles), length) for label, length in rendered.sections]
+    measured = [(title, length) for title, length in measured if title in titles]
+    longest = sorted(measured, key=lambda section: -section[1])[:3]
     sections = ", ".join(f"'{title}' {length:.1f}" for title, length in longest)
     message = (
         f"{doc_id} is {rendered.pages} pages, over the limit of {limit} for a "
@@ -218,6 +224,13 @@ def check_budget(project: Project, doc_id: str, rendered) -> list[Problem]:
     )
     source = project.corpus.sources[("document", doc_id)]
     return [source.problem(("page_limit",) if document.page_limit else ("type",), message)]
+
+
+def _unnumbered(label: str, titles: dict) -> str:
+    """A bookmark's label without the section number the outline gave it."""
+    number, _, rest = label.partition(" ")
+    section = titles.get(rest)
+    return rest if section is not None and section.number == number else label
 
 
 def write_pdf(target: Path, html: str, project: Project, doc_id: str):

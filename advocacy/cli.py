@@ -125,16 +125,21 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug in advocacy: say so, and how to report it
         if args is not None and args.debug:
             raise
-        print(
-            f"advocacy: internal error: {exc!r}; this is a bug in advocacy, not in your "
-            "content. Please report it to the maintainers with the output of the same "
-            "command run with --debug.",
-            file=sys.stderr,
-        )
-        return INTERNAL_ERROR
+        return report_bug(exc)
     finally:
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)
+
+
+def report_bug(exc: Exception) -> int:
+    """Say that advocacy failed, not the user, and how to report it."""
+    print(
+        f"advocacy: internal error: {exc!r}; this is a bug in advocacy, not in your "
+        "content. Please report it to the maintainers with the output of the same "
+        "command run with --debug.",
+        file=sys.stderr,
+    )
+    return INTERNAL_ERROR
 
 
 def cmd_build(args, paths: Paths) -> int:

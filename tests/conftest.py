@@ -18,6 +18,24 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = ("synthesis-report", "policy-brief", "position-paper")
 
 
+@pytest.fixture(autouse=True)
+def no_internal_error(request, monkeypatch):
+    """No test input may reach "internal error": that status is for bugs."""
+    from advocacy import cli
+
+    reported: list[Exception] = []
+
+    def report(exc):
+        reported.append(exc)
+        return real(exc)
+
+    real = cli.report_bug
+    monkeypatch.setattr(cli, "report_bug", report)
+    yield
+    if reported and not request.node.get_closest_marker("internal_error"):
+        pytest.fail(f"internal error reached: {reported[0]!r}")
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Path:
     """build/ for the default content, written to a temporary folder."""
