@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -311,31 +310,3 @@ def test_the_fact_sheet_renders_its_golden_html(make_project):
         golden.write_text(html, encoding="utf-8")
         pytest.fail(f"wrote {golden.name}; review it and commit it")
     assert html == golden.read_text(encoding="utf-8"), f"refresh tests/golden/{golden.name}"
-
-
-# ------------------------------------------------------------- the clock
-
-
-@pytest.mark.skipif(shutil.which("faketime") is None, reason="faketime is not installed")
-def test_dates_come_from_the_content_even_with_the_clock_years_ahead(make_project):
-    project = make_project()
-    advocacy = Path(ROOT / ".venv" / "bin" / "advocacy")
-    done = subprocess.run(
-        ["faketime", "2041-07-04 12:00:00", str(advocacy), "--root", str(project), "build"],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr
-    clock = subprocess.run(
-        ["faketime", "2041-07-04", "date", "+%Y"], capture_output=True, text=True
-    )
-    assert clock.stdout.strip() == "2041"  # the fake clock works
-    info = subprocess.run(
-        ["pdfinfo", "-isodates", str(project / "build" / "brief.pdf")],
-        capture_output=True,
-        text=True,
-    ).stdout
-    assert re.search(r"CreationDate:\s+2024-03", info), info
-    assert "2041" not in info
-    for name in ("brief.html", "brief.pdf", "brief.evidence.json", "index.html"):
-        assert b"2041" not in (project / "build" / name).read_bytes(), name

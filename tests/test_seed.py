@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 
@@ -142,9 +143,44 @@ def test_event_facts_box_gives_every_figure(built):
     assert {k: pairs[k] for k in FACTS} == FACTS
 
 
-def test_counts_of_each_area_are_complete(report_texts):
-    assert len(IDEOLOGICAL) == 4
-    assert len(EXCLUSIONS) - 1 == 6
-    assert len(INITIATIVES) - 1 == 6
-    assert len(GOVERNMENT) == 5
-    assert len(WAY_FORWARD) - 1 == 5
+class _Areas(HTMLParser):
+    """For each area of engagement in the HTML: its points and its records."""
+
+    def __init__(self):
+        super().__init__()
+        self.areas: dict[str, dict[str, int]] = {}
+        self._open: list[str | None] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = (attrs.get("class") or "").split()
+        if tag == "section":
+            self._open.append(attrs["aria-labelledby"] if "area" in classes else None)
+            if "area" in classes:
+                self.areas[attrs["aria-labelledby"]] = {"points": 0, "records": 0}
+        area = next((a for a in reversed(self._open) if a), None)
+        if area and tag == "li":
+            self.areas[area]["points"] += 1
+        if area and tag == "div" and "item" in classes:
+            self.areas[area]["records"] += 1
+
+    def handle_endtag(self, tag):
+        if tag == "section":
+            self._open.pop()
+
+
+def test_each_area_shows_as_many_points_and_records_as_the_seed(built):
+    parser = _Areas()
+    parser.feed((built / "synthesis-report.html").read_text(encoding="utf-8"))
+    # The seed's own counts: four points of ideological discourse, six faces of
+    # exclusion, six initiatives, five models, five points on government.
+    assert parser.areas == {
+        "engagement-ideological-discourse": {"points": 4, "records": 0},
+        "engagement-faces-of-exclusion": {"points": 0, "records": 6},
+        "engagement-inclusion-initiatives": {"points": 0, "records": 6},
+        "engagement-alternative-models": {"points": 0, "records": 5},
+        "engagement-government-engagement": {"points": 5, "records": 0},
+    }
+    html = (built / "synthesis-report.html").read_text(encoding="utf-8")
+    way_forward = html[html.index('id="way-forward"') : html.index('aria-labelledby="conclusion"')]
+    assert way_forward.count('<div class="recommendation"') == 5
