@@ -595,6 +595,8 @@ def missing_fields(bib: Bibliography, keys: set[str]) -> list[Problem]:
         parent = bib._crossref(key)
         if parent in bib.entries:
             fields += bib.entries[parent].fields
+        elif parent is not None:
+            continue  # its crossref names no entry: an error already, which says so
         present = {f.key.lower() for f in fields if not _is_empty(f.value)}
         empty = {f.key.lower(): f.key for f in entry.fields if _is_empty(f.value)}
         needs = ["title", "author|editor", *NEEDS.get(entry.entry_type.lower(), ("year|date",))]

@@ -114,7 +114,7 @@ def style_problems(style: Style, shown: str, used_by: str) -> list[Problem]:
     try:
         stat = style.path.stat()
     except OSError as exc:
-        defect = (0, 0, f"cannot be read ({exc.strerror})")
+        defect = (0, 0, f"the file cannot be read ({exc.strerror})")
     else:
         args = (str(style.path), stat.st_mtime_ns, stat.st_size)
         defect = _parse_style(*args)[1]
@@ -124,7 +124,7 @@ def style_problems(style: Style, shown: str, used_by: str) -> list[Problem]:
         return []
     line, column, reason = defect
     message = (
-        f"CSL style '{style.name}' {reason}; {used_by} names it in citation_style; "
+        f"{reason}; {used_by} names this style in citation_style ('{style.name}'); "
         "fix the file, or name another style"
     )
     return [Problem(shown, line, column, message)]
@@ -144,24 +144,24 @@ def _parse_style(path: str, mtime: int, size: int):
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        return None, (0, 0, f"cannot be read ({exc.strerror})")
+        return None, (0, 0, f"the file cannot be read ({exc.strerror})")
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         line, column = exc.position
         reason = re.sub(r": line \d+, column \d+$", "", str(exc))
-        return None, (line, column + 1, f"is not well-formed XML: {reason}")
+        return None, (line, column + 1, f"not well-formed XML: {reason}")
     text = data.decode("utf-8", errors="replace")
     if root.tag != CSL + "style":
         local = root.tag.rpartition("}")[2]
-        reason = f"is not a CSL style: its root element is <{local}>, not a CSL <style>"
+        reason = f"not a CSL style: its root element is <{local}>, not a CSL <style>"
         return root, (*_tag_position(text, local), reason)
     if root.find(CSL + "citation") is None:
         link = root.find(f"{CSL}info/{CSL}link[@rel='independent-parent']")
         if link is not None:
-            reason = f"is a dependent style of {link.get('href')}; name that style instead"
+            reason = f"a dependent CSL style of {link.get('href')}; name that style instead"
         else:
-            reason = "has no <citation> element, so pandoc cannot use it"
+            reason = "a CSL style without the <citation> element pandoc needs"
         return root, (*_tag_position(text, "style"), reason)
     return root, None
 
@@ -201,7 +201,7 @@ def _pandoc_style_defect(path: str, mtime: int, size: int) -> tuple[int, int, st
     element = re.search(r"element '([\w.:-]+)'", reason)
     text = Path(path).read_text(encoding="utf-8", errors="replace")
     line, column = _tag_position(text, element.group(1)) if element else (1, 1)
-    return line, column, f"cannot be used by pandoc: {reason}"
+    return line, column, f"pandoc cannot use this CSL style: {reason}"
 
 
 # ------------------------------------------------------------------- locales
@@ -323,8 +323,8 @@ def _failure(stderr: str, bib: Bibliography, mapped, style: Style, used_by: str)
     reason = pandoc_reason(stderr)
     if re.search(r"citeproc|csl", stderr, re.IGNORECASE):
         message = (
-            f"CSL style '{style.name}' cannot be used by pandoc: {reason}; {used_by} names it "
-            "in citation_style; fix the file, or name another style"
+            f"pandoc cannot use this CSL style: {reason}; {used_by} names this style in "
+            f"citation_style ('{style.name}'); fix the file, or name another style"
         )
         return Problem(shown, 1, 1, message)
     return Problem(bib.shown, 0, 0, f"pandoc could not format the citations: {reason}")
