@@ -465,46 +465,48 @@ def _add_value(out: _Mapped, value: str, origin: int, edits, context=(None, None
 
 
 def _entry_text(key: str, bib: Bibliography, out: _Mapped, notes: list[Problem]) -> None:
+    """Add entry key as pandoc is to read it: private fields left out, values put right."""
     entry = bib.entries[key]
     layout = bib._layout(key)
     out.add(f"@{entry.entry_type}{{", layout.start, False, (key, None, "key"))
     out.add(key, layout.key_at, True, (key, None, "key"))
-    names = {f.key.lower() for f in entry.fields}
-    first = True
+    written = False
     for f, (name_at, value_at) in zip(entry.fields, layout.fields, strict=True):
-        name = f.key.lower()
-        if name in PRIVATE_FIELDS:
+        if f.key.lower() in PRIVATE_FIELDS:
             continue
         out.add(",\n  ", name_at, False, (key, f.key, "name"))
         out.add(f.key, name_at, True, (key, f.key, "name"))
         out.add(" = ", value_at, False, (key, f.key, "value"))
-        first = False
-        parts = _parts(f.value)
-        edits: list[tuple[int, int, str]] = []
-        extra = None
-        if parts is None:
-            pass
-        elif name == "type":
-            edits = _plain_type(f.value, parts)
-        elif name == "month":
-            found = _month(f.value, parts, bib)
-            if found is None:
-                line, column = bib.location(value_at) if value_at >= 0 else (bib.lines[key], 1)
-                message = (
-                    f"entry '{key}': month {f.value} is not a month; the reference will lack "
-                    "it; write jan to dec, or 1 to 12, and the day in a day field"
-                )
-                notes.append(Problem(bib.shown, line, column, message, "warning"))
-            else:
-                edits = [(0, len(f.value), f"{{{found[0]}}}")]
-                if found[1] and "day" not in names:
-                    extra = f"{{{found[1]}}}"
-        elif name not in RAW_FIELDS:
-            edits = _text_edits(f.value, parts) + _protection_edits(f.key, f.value, parts)
+        edits, day = _value_edits(entry, f, value_at, bib, notes)
         _add_value(out, f.value, value_at, edits, (key, f.key, "value"))
-        if extra:
-            out.add(f",\n  day = {extra}", value_at, False, (key, f.key, "value"))
-    out.add("\n}" if not first else ",\n}", -1, False, (key, None, ""))
+        if day:
+            out.add(f",\n  day = {{{day}}}", value_at, False, (key, f.key, "value"))
+        written = True
+    out.add("\n}" if written else ",\n}", -1, False, (key, None, ""))
+
+
+def _value_edits(entry: Entry, f, value_at: int, bib: Bibliography, notes: list[Problem]):
+    """(edits to the value of field f, a day to add after it or None)."""
+    name, parts = f.key.lower(), _parts(f.value)
+    if parts is None:
+        return [], None  # not a value pandoc can read either: pandoc_problems says where
+    if name == "type":
+        return _plain_type(f.value, parts), None
+    if name == "month":
+        found = _month(f.value, parts, bib)
+        if found is None:
+            line, column = bib.location(value_at) if value_at >= 0 else (bib.lines[entry.key], 1)
+            message = (
+                f"entry '{entry.key}': month {f.value} is not a month; the reference will lack "
+                "it; write jan to dec, or 1 to 12, and the day in a day field"
+            )
+            notes.append(Problem(bib.shown, line, column, message, "warning"))
+            return [], None
+        has_day = any(g.key.lower() == "day" for g in entry.fields)
+        return [(0, len(f.value), f"{{{found[0]}}}")], None if has_day else found[1]
+    if name in RAW_FIELDS:
+        return [], None
+    return _text_edits(f.value, parts) + _protection_edits(f.key, f.value, parts), None
 
 
 # ------------------------------------------------------------------- reading

@@ -314,7 +314,7 @@ class Citer:
 
 def _failure(stderr: str, bib: Bibliography, mapped, style: Style, used_by: str) -> Problem:
     """The problem behind a failed pandoc run, at the .bib or .csl line it concerns."""
-    if re.search(r"\(line \d+, column \d+\)", stderr) or "bibliography" in stderr.lower():
+    if re.search(r"Error reading bibliography|\(line \d+, column \d+\)", stderr):
         return reading_problem(bib, mapped, stderr)[0]
     shown = _shown(style.path, bib)
     found = style_problems(style, shown, used_by)

@@ -163,6 +163,25 @@ def test_a_missing_comma_fails_the_check_at_its_line_not_the_build(make_project,
     assert not (project / "build" / "brief.html").exists()
 
 
+def test_a_bib_pandoc_cannot_read_fails_the_render_at_its_line(tmp_path):
+    from advocacy.bibliography import read_bibliography
+    from advocacy.citations import PLACEHOLDER, REFERENCES, Citer, find_style
+    from advocacy.errors import ContentError
+
+    path = tmp_path / "references.bib"
+    path.write_text(BIB + MISSING_COMMA, encoding="utf-8")
+    bib, problems = read_bibliography(path, "content/references.bib")
+    assert problems == []
+    citer = Citer()
+    html = citer.replace("[@doe2020missing]") + PLACEHOLDER.format(REFERENCES)
+    with pytest.raises(ContentError) as caught:
+        citer.fill(html, bib, find_style("apa", []), "en")
+    assert [str(p) for p in caught.value.problems] == [
+        "content/references.bib:12:3: error: entry 'doe2020missing': missing comma before "
+        "'publisher'; end the title field with ','"
+    ]
+
+
 def test_a_passing_check_means_the_build_reads_the_bib(make_project, capsys, wired):
     fixed = MISSING_COMMA.replace("{A Title}\n", "{A Title},\n")
     project = project_citing(make_project, fixed, ["doe2020missing"])
