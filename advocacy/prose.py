@@ -47,6 +47,9 @@ LIST_ITEM = re.compile(r" *(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 QUOTE_PREFIX = re.compile(r"(?: {0,3}> ?)*")
 BACKTICKS = re.compile(r"`+")
 BLANK_LINE = re.compile(r"\n[ \t]*\n")
+# Removals in one field located by rendering ever longer beginnings of it; the
+# rest are put at the first place their text is written, or at the field's start.
+MAX_SEARCHES = 8
 MASK = "\ue002"  # stands for a character of code: not a word, not @, [, ] or \\
 
 
@@ -209,9 +212,10 @@ def removals(html: str) -> list[tuple[str, str]]:
     """What sanitising html removes: (in words, a pattern for the text as written).
 
     The pattern finds, case-insensitively, what the author wrote in the
-    Markdown: the start of the element, the attribute's name or the link's
-    address. An element that Markdown made itself (`<pre>` from an indented
-    block, `<img>` from `![]()`) has no such text; its pattern finds nothing.
+    Markdown: the start of the element, the attribute's name (its group `at`,
+    inside a tag) or the link's address. An element that Markdown made itself
+    (`<pre>` from an indented block, `<img>` from `![]()`) has no such text; its
+    pattern finds nothing.
     """
     found = []
     for tag in _tags(html):
@@ -223,7 +227,10 @@ def removals(html: str) -> list[tuple[str, str]]:
             found.append((f"link to '{_short(href)}'", re.escape(unescape(href))))
     for tag, attribute in _attributes(html):
         if tag in TAGS and attribute not in ATTRIBUTES.get(tag, set()):
-            found.append((f"{attribute}= attribute", rf"(?<![\w-]){re.escape(attribute)}(?![\w-])"))
+            name = re.escape(attribute)
+            found.append(
+                (f"{attribute}= attribute", rf"<[a-zA-Z][^>]*?(?<![\w-])(?P<at>{name})(?![\w-])")
+            )
     return found
 
 
@@ -240,15 +247,13 @@ def _attributes(html: str) -> list[tuple[str, str]]:
     return list(found)
 
 
-def _written_at(text: str, masked: str, pattern: str, cut: int) -> int:
-    """Offset in text of what pattern finds, at or before cut and outside code."""
-    regex = re.compile(pattern, re.IGNORECASE)
-    before = [m.start() for m in regex.finditer(masked, 0, cut)]
+def _written_at(text: str, candidates: list[tuple[int, int]], cut: int) -> int:
+    """Offset of the last candidate (start, end) that ends by cut, or of the word before cut."""
+    before = [start for start, end in candidates if end <= cut]
     if before:
         return before[-1]
-    anywhere = regex.search(masked)
-    if anywhere:
-        return anywhere.start()
+    if candidates:
+        return candidates[0][0]
     start = cut
     while start > 0 and not text[start - 1].isspace():
         start -= 1
@@ -330,10 +335,22 @@ class ProseRenderer:
             return []
         masked = mask_code(text)
         cuts = [m.start() for m in re.finditer(r"\s+", text) if m.start() > 0] + [len(text)]
-        return [
-            (what, _written_at(text, masked, patterns[what], self._first_cut(text, cuts, what)))
-            for what in sorted(patterns)
-        ]
+        searches, found = MAX_SEARCHES, []
+        for what in sorted(patterns):
+            regex = re.compile(patterns[what], re.IGNORECASE)
+            candidates = [
+                (m.start("at" if "at" in regex.groupindex else 0), m.end())
+                for m in regex.finditer(masked)
+            ]
+            if len(candidates) == 1 or (candidates and searches <= 0):
+                found.append((what, candidates[0][0]))
+            elif searches <= 0:
+                found.append((what, 0))
+            else:
+                searches -= 1
+                cut = self._first_cut(text, cuts, what)
+                found.append((what, _written_at(text, candidates, cut)))
+        return found
 
     def _first_cut(self, text: str, cuts: list[int], what: str) -> int:
         """The shortest beginning of text, ending at one of cuts, whose HTML loses what."""

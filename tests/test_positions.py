@@ -148,6 +148,12 @@ REMOVALS = {
         'name: U\ncommunity: U\nstatement: "One \\u00e9\n  two [c](javascript:alert(1))."\n',
         "4:11: warning: statement: removed link to 'javascript:alert(1)'",
     ),
+    "attribute-not-the-word": (
+        EX,
+        "name: U\ncommunity: U\nstatement: |\n  Their style matters.\n\n"
+        '  A <span style="x">styled</span> word.\n',
+        "6:11: warning: statement: removed style= attribute",
+    ),
     "markdown-image": (
         EX,
         "name: U\ncommunity: U\nstatement: >\n  Look at this\n  ![passwd](file:///etc/passwd) picture.\n",
