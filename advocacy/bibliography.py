@@ -80,7 +80,7 @@ class Bibliography:
 
     def subset(self, keys: set[str]) -> str:
         """BibTeX text of the entries in keys (and the entries they crossref)."""
-        return self._subset(keys)[0].text
+        return self.subset_text(keys)[0].text
 
     def _crossref(self, key: str) -> str | None:
         entry = self.entries.get(key)
@@ -115,19 +115,20 @@ class Bibliography:
     def _layout(self, key: str) -> _Layout:
         """Where the entry, and each of its fields' names and values, start in the file."""
         if key not in self._layouts:
-            self._layouts[key] = _layout_of(self.entries[key], self.text, self.lines[key] - 1, self)
+            self._layouts[key] = _layout_of(self.entries[key], self)
         return self._layouts[key]
 
-    def _subset(
+    def subset_text(
         self, keys: set[str], exclude: set[str] | frozenset = frozenset()
-    ) -> tuple[_Mapped, list[Problem]]:
-        """The text pandoc gets for keys, knowing where each character came from."""
+    ) -> tuple[SubsetText, list[Problem]]:
+        """subset's text, knowing where in the file each character came from, and the
+        warnings found in making it; the entries in exclude are left out."""
         wanted = {key for key in keys if key in self.entries}
         for key in list(wanted):
             parent = self._crossref(key)
             if parent in self.entries:
                 wanted.add(parent)
-        out, notes = _Mapped(), []
+        out, notes = SubsetText(), []
         for block in self.strings:
             _string_text(block, self, out)
             out.add("\n\n", -1)
@@ -144,13 +145,14 @@ class _Layout:
     fields: list[tuple[int, int]]  # (name, value) offsets per field, -1 when not found
 
 
-def _layout_of(entry: Entry, text: str, line: int, bib: Bibliography) -> _Layout:
+def _layout_of(entry: Entry, bib: Bibliography) -> _Layout:
     raw = entry.raw or ""
-    line_start = bib._line_offset(line)
-    start = text.find(raw, line_start) if raw else -1
+    line_start = bib._line_offset(entry.start_line or 0)
+    start = bib.text.find(raw, line_start) if raw else -1
     if start < 0:
         return _Layout(line_start, -1, [(-1, -1)] * len(entry.fields))
-    key_at = raw.find(entry.key)
+    head = re.match(r"\s*@\s*\w+\s*[{(]\s*", raw)
+    key_at = head.end() if head and raw.startswith(entry.key, head.end()) else -1
     fields, pos = [], max(key_at, 0) + len(entry.key)
     for f in entry.fields:
         pattern = re.compile(r"(?<![\w.:+-])" + re.escape(f.key) + r"\s*=\s*", re.IGNORECASE)
@@ -165,8 +167,8 @@ def _layout_of(entry: Entry, text: str, line: int, bib: Bibliography) -> _Layout
     return _Layout(start, start + key_at if key_at >= 0 else -1, fields)
 
 
-class _Mapped:
-    """Text assembled from pieces, each remembering the file offset it came from."""
+class SubsetText:
+    """Text for pandoc assembled from pieces, each remembering where in the .bib it came from."""
 
     def __init__(self) -> None:
         self.parts: list[str] = []
@@ -262,8 +264,8 @@ def _latex_edits(text: str, offset: int = 0) -> list[tuple[int, int, str]]:
             accent = ACCENTS[match.group("sym") or match.group("word")]
             char = unicodedata.normalize("NFC", base[-1] + accent)
             gobble = base.startswith("\\") and bool(match.group("b2") or match.group("b4"))
-        before = len(text[:start]) - len(text[:start].rstrip())
-        after = len(text[end:]) - len(text[end:].lstrip())
+        before = _spaces(text, start, -1)
+        after = _spaces(text, end, 1)
         if (
             text[start - before - 1 : start - before] == "{"
             and text[end + after : end + after + 1] == "}"
@@ -276,6 +278,14 @@ def _latex_edits(text: str, offset: int = 0) -> list[tuple[int, int, str]]:
             end += after
         edits.append((offset + start, offset + end, char))
     return edits
+
+
+def _spaces(text: str, i: int, step: int) -> int:
+    """How many whitespace characters run from i forwards (step 1) or before i (step -1)."""
+    count, j = 0, i if step > 0 else i - 1
+    while 0 <= j < len(text) and text[j].isspace():
+        count, j = count + 1, j + step
+    return count
 
 
 def _escaped(text: str, i: int) -> bool:
@@ -302,6 +312,9 @@ def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
 # ------------------------------------------------------------------- values
 
 
+WORD = re.compile(r"[^\s#{}\",=]+")  # a macro name or a number, in a value
+
+
 def _parts(value: str) -> list[tuple[int, int, str]] | None:
     """The parts of a raw value joined by '#': (start, end, 'braced' | 'quoted' | 'word').
 
@@ -324,7 +337,7 @@ def _parts(value: str) -> list[tuple[int, int, str]] | None:
             parts.append((i, end, "braced" if c == "{" else "quoted"))
             want, i = False, end
         else:
-            match = re.compile(r"[^\s#{}\",=]+").match(value, i)
+            match = WORD.match(value, i)
             if not match:
                 return None
             parts.append((i, match.end(), "word"))
@@ -440,7 +453,7 @@ def _month(value: str, parts, bib: Bibliography) -> tuple[int, int | None] | Non
     return months[0], int(day) if day else None
 
 
-def _string_text(block: String, bib: Bibliography, out: _Mapped) -> None:
+def _string_text(block: String, bib: Bibliography, out: SubsetText) -> None:
     raw = block.raw or ""
     line = block.start_line or 0
     start = bib.text.find(raw, bib._line_offset(line)) if raw else -1
@@ -454,7 +467,7 @@ def _string_text(block: String, bib: Bibliography, out: _Mapped) -> None:
     _add_value(out, raw[at + len(block.value) :], start + at + len(block.value), [])
 
 
-def _add_value(out: _Mapped, value: str, origin: int, edits, context=(None, None, "")) -> None:
+def _add_value(out: SubsetText, value: str, origin: int, edits, context=(None, None, "")) -> None:
     """Add value with edits applied: unchanged runs map exactly, edits to where they start."""
     pos = 0
     for start, end, new in sorted(edits):
@@ -464,7 +477,7 @@ def _add_value(out: _Mapped, value: str, origin: int, edits, context=(None, None
     out.add(value[pos:], origin + pos if origin >= 0 else -1, True, context)
 
 
-def _entry_text(key: str, bib: Bibliography, out: _Mapped, notes: list[Problem]) -> None:
+def _entry_text(key: str, bib: Bibliography, out: SubsetText, notes: list[Problem]) -> None:
     """Add entry key as pandoc is to read it: private fields left out, values put right."""
     entry = bib.entries[key]
     layout = bib._layout(key)
@@ -670,7 +683,7 @@ def pandoc_problems(bib: Bibliography, keys: set[str]) -> list[Problem]:
     exclude: set[str] = set()
     with tempfile.TemporaryDirectory(prefix="advocacy-") as folder:
         for round_ in range(PANDOC_ROUNDS):
-            mapped, notes = bib._subset(cited, exclude)
+            mapped, notes = bib.subset_text(cited, exclude)
             if round_ == 0:
                 problems.extend(notes)
             done = call_pandoc(
@@ -687,7 +700,9 @@ def pandoc_problems(bib: Bibliography, keys: set[str]) -> list[Problem]:
     return problems
 
 
-def reading_problem(bib: Bibliography, mapped: _Mapped, stderr: str) -> tuple[Problem, str | None]:
+def reading_problem(
+    bib: Bibliography, mapped: SubsetText, stderr: str
+) -> tuple[Problem, str | None]:
     """The problem pandoc reports in reading mapped text, at its place in the .bib."""
     reason = pandoc_reason(stderr)
     where = re.search(r"\(line (\d+), column (\d+)\)", stderr)

@@ -291,7 +291,7 @@ class Citer:
             return PLACEHOLDER_RE.sub("", html)
         clusters = [self.clusters[int(token[1:])] for token in order]
         keys = {key for cluster in clusters for *_, found in clusters_in(cluster) for key in found}
-        mapped, _ = bib._subset(keys)
+        mapped, _ = bib.subset_text(keys)
         done = run_pandoc(_pandoc_source(clusters), mapped.text, style.path, csl_locale(lang)[0])
         if done.returncode != 0:
             raise ContentError([_failure(done.stderr, bib, mapped, style, used_by)])
