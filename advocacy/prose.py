@@ -15,6 +15,7 @@ unknown; write `\@import` or put it in backticks.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from html import unescape
 
 import markdown
@@ -94,13 +95,15 @@ def _code_blocks(text: str) -> list[tuple[int, int]]:
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line) + 1)
+    bodies = [_line_body(line) for line in lines]
+    closing_fence = _closing_fences(bodies)
     blocks: list[tuple[int, int]] = []
     blank_before, list_indent = True, None  # list_indent: where a list item's text starts
     i = 0
     while i < len(lines):
-        body, indent = _line_body(lines[i])
+        body, indent = bodies[i]
         blank = not body.strip()
-        closing = _closing_fence(lines, i) if blank_before and not blank else None
+        closing = closing_fence(i) if blank_before and not blank else None
         if closing is not None:
             blocks.append((starts[i], starts[closing] + len(lines[closing])))
             i, blank_before = closing + 1, False
@@ -108,7 +111,7 @@ def _code_blocks(text: str) -> list[tuple[int, int]]:
         if blank_before and not blank and indent >= _code_indent(list_indent):
             first = last = i
             while i + 1 < len(lines):
-                next_body, next_indent = _line_body(lines[i + 1])
+                next_body, next_indent = bodies[i + 1]
                 if next_body.strip() and next_indent < _code_indent(list_indent):
                     break
                 i += 1
@@ -132,24 +135,37 @@ def _line_body(line: str) -> tuple[str, int]:
     return body, len(expanded) - len(expanded.lstrip(" "))
 
 
-def _closing_fence(lines: list[str], i: int) -> int | None:
-    """The index of the line that closes a fence opened on line i, if one is."""
-    body, _indent = _line_body(lines[i])
-    opening = FENCE.match(body)
-    if not opening or (opening.group(1)[0] == "`" and "`" in body[opening.end() :]):
-        return None
-    fence = opening.group(1)
-    for j in range(i + 1, len(lines)):
-        body, _indent = _line_body(lines[j])
-        closing = FENCE.match(body)
-        if (
-            closing
-            and closing.group(1)[0] == fence[0]
-            and len(closing.group(1)) >= len(fence)
-            and not body[closing.end() :].strip()
-        ):
-            return j
-    return None
+def _closing_fences(bodies: list[tuple[str, int]]):
+    """A function: the line that closes a fence opened on line i, or None.
+
+    Lines that can close a fence are indexed by character and length once, so
+    a text of many fences that never close takes no longer than one that does.
+    """
+    closers: dict[tuple[str, int], list[int]] = {}
+    openers: dict[int, tuple[str, int]] = {}
+    for i, (body, _indent) in enumerate(bodies):
+        fence = FENCE.match(body)
+        if not fence:
+            continue
+        char, length, rest = fence.group(1)[0], len(fence.group(1)), body[fence.end() :]
+        if not rest.strip():
+            closers.setdefault((char, length), []).append(i)
+        if not (char == "`" and "`" in rest):
+            openers[i] = (char, length)
+
+    def closing(i: int) -> int | None:
+        if i not in openers:
+            return None
+        char, length = openers[i]
+        found = None
+        for (close_char, close_length), indices in closers.items():
+            if close_char == char and close_length >= length:
+                at = bisect_right(indices, i)
+                if at < len(indices) and (found is None or indices[at] < found):
+                    found = indices[at]
+        return found
+
+    return closing
 
 
 def _code_indent(list_indent: int | None) -> int:
