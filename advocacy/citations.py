@@ -151,6 +151,8 @@ def _parse_style(path: str, mtime: int, size: int):
         line, column = exc.position
         reason = re.sub(r": line \d+, column \d+$", "", str(exc))
         return None, (line, column + 1, f"not well-formed XML: {reason}")
+    except (LookupError, ValueError) as exc:  # an encoding Python does not know
+        return None, (1, 1, f"not well-formed XML: {exc}")
     text = data.decode("utf-8", errors="replace")
     if root.tag != CSL + "style":
         local = root.tag.rpartition("}")[2]
