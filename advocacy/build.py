@@ -11,17 +11,22 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from advocacy.bibliography import Bibliography, missing_fields, read_bibliography, uncited
-from advocacy.citations import Citer, Style, find_style, style_names
+from advocacy.bibliography import (
+    Bibliography,
+    missing_fields,
+    pandoc_problems,
+    read_bibliography,
+    uncited,
+)
+from advocacy.citations import Citer, Style, csl_locale, find_style, style_names, style_problems
 from advocacy.config import Paths
 from advocacy.content import leaves, link_out
-from advocacy.corpus import Corpus, cited_keys, dotted, prose_texts, read_corpus, record_models
+from advocacy.corpus import Corpus, cited_keys, prose_problems, read_corpus, record_models
 from advocacy.doctypes import DocumentBase
 from advocacy.errors import ContentError, Problem, suggest
 from advocacy.evidence import evidence_file, lints
 from advocacy.outline import Outline, outline
 from advocacy.output import OutputFolder
-from advocacy.prose import ProseRenderer
 from advocacy.render import (
     Views,
     document_context,
@@ -61,24 +66,20 @@ def load_project(paths: Paths, strict: bool = False) -> Project:
         problems.extend(found)
     corpus, found = read_corpus(paths.content, paths.root)
     problems.extend(found)
-    problems.extend(check_citations(corpus, bib))
+    if bib.readable:  # else the one message about the file, not a cascade
+        problems.extend(check_citations(corpus, bib))
     problems.extend(check_styles(corpus, paths))
-    problems.extend(check_prose(corpus))
+    problems.extend(prose_problems(corpus))
     problems.extend(lints(corpus))
     cited = {key for source, model in record_models(corpus) for _, key, _ in cited_keys(model, ())}
+    problems.extend(pandoc_problems(bib, cited))  # before missing_fields: it marks bib.broken
     problems.extend(missing_fields(bib, cited))
     problems.extend(uncited(bib, cited))
     if strict:
-        problems = [_as_error(p) for p in problems]
+        problems = [p.as_error() for p in problems]
     if any(p.level == "error" for p in problems):
         raise ContentError(problems)
     return Project(paths, corpus, bib, sorted(problems))
-
-
-def _as_error(problem: Problem) -> Problem:
-    if problem.level != "warning":
-        return problem
-    return Problem(problem.path, problem.line, problem.column, problem.message, "error")
 
 
 def check_citations(corpus: Corpus, bib: Bibliography) -> list[Problem]:
@@ -94,36 +95,24 @@ def check_citations(corpus: Corpus, bib: Bibliography) -> list[Problem]:
     return problems
 
 
-def check_prose(corpus: Corpus) -> list[Problem]:
-    """A warning for each thing the sanitiser will remove from a Markdown field."""
-    renderer = ProseRenderer(Citer())
-    problems = []
-    for source, model in record_models(corpus):
-        for loc, text in prose_texts(model, ()):
-            try:
-                removed = renderer.inspect(text)
-            except RecursionError:
-                message = f"{dotted(loc)}: too deeply nested to read; flatten it"
-                problems.append(source.problem(loc, message))
-                continue
-            for what in removed:
-                message = f"{dotted(loc)}: removed {what}; prose may format text and link out"
-                problems.append(source.problem(loc, message, "warning"))
-    return problems
-
-
 def check_styles(corpus: Corpus, paths: Paths) -> list[Problem]:
     problems = []
     for record_id, document in corpus.documents.items():
         name = document.citation_style
-        if document_style(paths, name) is None:
-            source = corpus.sources[("document", record_id)]
+        source = corpus.sources[("document", record_id)]
+        style = document_style(paths, name)
+        if style is None:
             message = (
                 f"citation_style: no style '{name}'{suggest(name, style_names())}; name one "
                 "of the CSL styles that come with the project, or put "
                 f"{name}.csl in content/ or templates/csl/"
             )
             problems.append(source.problem(("citation_style",), message))
+        else:
+            problems.extend(style_problems(style, paths.shown(style.path), source.path))
+        _, warning = csl_locale(document.language)
+        if warning:
+            problems.append(source.problem(("language",), warning, "warning"))
     return problems
 
 
@@ -155,7 +144,8 @@ def render_page(project: Project, document: DocumentBase) -> Page:
     context["stylesheet"] = stylesheet(project.paths)
     html = render_document(env, plan, context, project.paths.shown)
     style = document_style(project.paths, document.citation_style)
-    html = citer.fill(html, project.bibliography, style, document.language)
+    used_by = project.corpus.sources[("document", document.id)].path
+    html = citer.fill(html, project.bibliography, style, document.language, used_by=used_by)
     return Page(html, citer.references, plan)
 
 

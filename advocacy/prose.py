@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from html import unescape
+from html.parser import HTMLParser
 
 import markdown
 import nh3
@@ -234,14 +234,15 @@ def removals(html: str) -> list[tuple[str, str]]:
     pattern finds nothing.
     """
     found = []
-    for tag in _tags(html):
+    starts = _start_tags(html)
+    for tag in dict.fromkeys(tag for tag, _attrs in starts):
         if tag not in TAGS:
             found.append((f"<{tag}> element", rf"<{re.escape(tag)}(?![\w-])"))
-    for value in re.findall(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", html):
-        href = next(v for v in value if v) if any(value) else ""
-        if not _allowed_href(href):
-            found.append((f"link to '{_short(href)}'", re.escape(unescape(href))))
-    for tag, attribute in _attributes(html):
+    for _tag, attrs in starts:
+        for name, value in attrs:
+            if name == "href" and not _allowed_href(value or ""):
+                found.append((f"link to '{_short(value or '')}'", re.escape(value or "")))
+    for tag, attribute in dict.fromkeys((t, name) for t, attrs in starts for name, _ in attrs):
         if tag in TAGS and attribute not in ATTRIBUTES.get(tag, set()):
             name = re.escape(attribute)
             found.append(
@@ -250,17 +251,25 @@ def removals(html: str) -> list[tuple[str, str]]:
     return found
 
 
-def _tags(html: str) -> list[str]:
-    """Tag names in html, lower case, each once, in the order they first appear."""
-    return list(dict.fromkeys(m.lower() for m in re.findall(r"<([a-zA-Z][\w-]*)", html)))
+class _StartTags(HTMLParser):
+    """Every start tag of an HTML fragment, as a browser's tokenizer reads it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.starts: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.starts.append((tag, attrs))
+
+    handle_startendtag = handle_starttag
 
 
-def _attributes(html: str) -> list[tuple[str, str]]:
-    found = {}
-    for tag, body in re.findall(r"<([a-zA-Z][\w-]*)([^>]*)>", html):
-        for attribute in re.findall(r"([^\s=/\"']+)\s*(?:=|(?=\s)|$)", body):
-            found[(tag.lower(), attribute.lower())] = None
-    return list(found)
+def _start_tags(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    """(tag, attributes) of each start tag in html, names in lower case, in order."""
+    parser = _StartTags()
+    parser.feed(html)
+    parser.close()
+    return parser.starts
 
 
 def _written_at(text: str, candidates: list[tuple[int, int]], cut: int) -> int:

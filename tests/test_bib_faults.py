@@ -10,61 +10,17 @@ from html.parser import HTMLParser
 
 import pytest
 
-from advocacy.bibliography import pandoc_problems
 from advocacy.citations import (
     LOCALES,
     PRIMARY_DIALECTS,
     _reference_texts,
     csl_locale,
     split_pandoc_output,
-    style_problems,
 )
 from advocacy.cli import main
 from conftest import MINIMAL
 
 BIB = MINIMAL["content/references.bib"]  # 7 lines: an entry added after a blank line starts on 9
-
-
-@pytest.fixture
-def wired(monkeypatch):
-    """load_project calling this module's checks as build.py is to call them.
-
-    A no-op for each piece build.py already calls: bib.readable guards
-    check_citations; pandoc_problems runs before missing_fields; check_styles
-    adds style_problems for each document's style and csl_locale's warning.
-    """
-    from advocacy import build
-
-    names = set(build.load_project.__code__.co_names) | set(build.check_styles.__code__.co_names)
-    real_citations, real_missing = build.check_citations, build.missing_fields
-    real_styles = build.check_styles
-    if "readable" not in names:
-        monkeypatch.setattr(
-            build,
-            "check_citations",
-            lambda corpus, bib: real_citations(corpus, bib) if bib.readable else [],
-        )
-    if "pandoc_problems" not in names:
-        monkeypatch.setattr(
-            build,
-            "missing_fields",
-            lambda bib, cited: pandoc_problems(bib, cited) + real_missing(bib, cited),
-        )
-    if "style_problems" not in names or "csl_locale" not in names:
-
-        def check_styles(corpus, paths):
-            problems = real_styles(corpus, paths)
-            for record_id, document in corpus.documents.items():
-                source = corpus.sources[("document", record_id)]
-                style = build.document_style(paths, document.citation_style)
-                if style is not None and "style_problems" not in names:
-                    problems += style_problems(style, paths.shown(style.path), source.path)
-                warning = csl_locale(document.language)[1]
-                if warning and "csl_locale" not in names:
-                    problems.append(source.problem(("language",), warning, "warning"))
-            return problems
-
-        monkeypatch.setattr(build, "check_styles", check_styles)
 
 
 def project_citing(make_project, entries: str, keys: list[str], document: str = "", **files):
@@ -151,7 +107,7 @@ MISSING_COMMA = (
 )
 
 
-def test_a_missing_comma_fails_the_check_at_its_line_not_the_build(make_project, capsys, wired):
+def test_a_missing_comma_fails_the_check_at_its_line_not_the_build(make_project, capsys):
     project = project_citing(make_project, MISSING_COMMA, ["doe2020missing"])
     message = (
         "content/references.bib:12:3: error: entry 'doe2020missing': missing comma before "
@@ -182,7 +138,7 @@ def test_a_bib_pandoc_cannot_read_fails_the_render_at_its_line(tmp_path):
     ]
 
 
-def test_a_passing_check_means_the_build_reads_the_bib(make_project, capsys, wired):
+def test_a_passing_check_means_the_build_reads_the_bib(make_project, capsys):
     fixed = MISSING_COMMA.replace("{A Title}\n", "{A Title},\n")
     project = project_citing(make_project, fixed, ["doe2020missing"])
     assert check(project, capsys) == (0, [])
@@ -190,7 +146,7 @@ def test_a_passing_check_means_the_build_reads_the_bib(make_project, capsys, wir
     assert references(project)["doe2020missing"] == "Doe, Jane. 2020. A Title. Pub."
 
 
-def test_what_only_pandoc_refuses_is_found_and_located(make_project, capsys, wired):
+def test_what_only_pandoc_refuses_is_found_and_located(make_project, capsys):
     entries = (
         "\n@book{tabbed2020,\n\tauthor = {Doe, Jane},\n\ttitle = {Tabbed}\n\tpublisher = {Pub},\n"
         "\tyear = {2020}\n}\n"
@@ -210,7 +166,7 @@ def test_what_only_pandoc_refuses_is_found_and_located(make_project, capsys, wir
     )
 
 
-def test_only_cited_entries_go_to_pandoc(make_project, capsys, wired):
+def test_only_cited_entries_go_to_pandoc(make_project, capsys):
     project = project_citing(make_project, MISSING_COMMA, ["ostrom1990commons"])
     assert check(project, capsys) == (0, [])
 
@@ -267,7 +223,7 @@ def test_percent_month_day_and_type_print_in_full(make_project, capsys):
     }
 
 
-def test_an_empty_author_is_a_warning_at_its_line(make_project, capsys, wired):
+def test_an_empty_author_is_a_warning_at_its_line(make_project, capsys):
     entry = "\n@book{empty2020,\n  author = {},\n  title = {T},\n  publisher = {P},\n  year = {2020}\n}\n"
     project = project_citing(make_project, entry, ["empty2020"])
     assert check(project, capsys) == (
@@ -279,7 +235,7 @@ def test_an_empty_author_is_a_warning_at_its_line(make_project, capsys, wired):
     )
 
 
-def test_a_crossref_to_no_entry_is_an_error_at_the_crossref(make_project, capsys, wired):
+def test_a_crossref_to_no_entry_is_an_error_at_the_crossref(make_project, capsys):
     entry = (
         "\n@incollection{chapter2020,\n  author = {Doe, Jane},\n  title = {Chapter},\n"
         "  crossref = {nokey},\n  pages = {1--10}\n}\n"
@@ -295,7 +251,7 @@ def test_a_crossref_to_no_entry_is_an_error_at_the_crossref(make_project, capsys
     )
 
 
-def test_a_month_that_is_no_month_is_a_warning(make_project, capsys, wired):
+def test_a_month_that_is_no_month_is_a_warning(make_project, capsys):
     entry = "\n@misc{odd2020,\n  author = {Doe, Jane},\n  title = {T},\n  month = {Smarch},\n  year = {2020}\n}\n"
     project = project_citing(make_project, entry, ["odd2020"])
     assert check(project, capsys) == (
@@ -311,7 +267,7 @@ def test_a_month_that_is_no_month_is_a_warning(make_project, capsys, wired):
 # ------------------------------------------------------------------ 4. problems about a field point at the field
 
 
-def test_an_undefined_macro_is_reported_where_it_is_used(make_project, capsys, wired):
+def test_an_undefined_macro_is_reported_where_it_is_used(make_project, capsys):
     entry = (
         "\n@book{macro2020,\n  author = {Doe, Jane},\n  title = {T},\n"
         "  publisher = {Press of } # cuup,\n  year = {2020}\n}\n"
@@ -330,7 +286,7 @@ def test_an_undefined_macro_is_reported_where_it_is_used(make_project, capsys, w
 # ------------------------------------------------------------------ 5. a .bib that cannot be read: one message
 
 
-def test_a_latin1_bib_gives_one_message(make_project, capsys, wired):
+def test_a_latin1_bib_gives_one_message(make_project, capsys):
     latin1 = "% Refer\n\n@book{gar,\n  author = {Garçon, Jean},\n  year = {2000}\n}\n".encode(
         "latin-1"
     )
@@ -344,7 +300,7 @@ def test_a_latin1_bib_gives_one_message(make_project, capsys, wired):
     )
 
 
-def test_a_missing_bib_gives_one_message(make_project, capsys, wired):
+def test_a_missing_bib_gives_one_message(make_project, capsys):
     project = make_project({"content/references.bib": None})
     assert check(project, capsys) == (
         1,
@@ -437,9 +393,7 @@ BOGUS_CSL = (
         ),
     ],
 )
-def test_a_broken_csl_is_an_error_in_it_at_check_time(
-    make_project, capsys, wired, name, csl, message
-):
+def test_a_broken_csl_is_an_error_in_it_at_check_time(make_project, capsys, name, csl, message):
     project = project_citing(
         make_project,
         "",
@@ -484,7 +438,7 @@ def test_bare_language_tags_map_to_the_locales_pandoc_ships():
 
 
 @pytest.mark.parametrize("language", ["ms", "ms-MY"])
-def test_malay_gives_malay_citation_terms(make_project, capsys, wired, language):
+def test_malay_gives_malay_citation_terms(make_project, capsys, language):
     entry = "\n@book{two2019,\n  author = {Tan, Mei and Lim, Ah},\n  title = {Koperasi},\n  publisher = {Editora},\n  year = {2019}\n}\n"
     project = project_citing(make_project, entry, ["two2019"], f"language: {language}\n")
     assert check(project, capsys) == (0, [])
@@ -492,7 +446,7 @@ def test_malay_gives_malay_citation_terms(make_project, capsys, wired, language)
     assert references(project)["two2019"] == "Tan, Mei, dan Ah Lim. 2019. Koperasi. Editora."
 
 
-def test_a_language_without_a_locale_is_a_warning_naming_the_fallback(make_project, capsys, wired):
+def test_a_language_without_a_locale_is_a_warning_naming_the_fallback(make_project, capsys):
     project = project_citing(make_project, "", ["ostrom1990commons"], "language: sw\n")
     assert check(project, capsys) == (
         0,
