@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from advocacy.cli import main
-from advocacy.output import OutputFolder
+from advocacy.output import OutputFolder, PartlyCommitted
 from conftest import MINIMAL, ROOT
 
 KEPT = "nothing in the build folder was changed; its last good files are kept.\n"
@@ -53,12 +53,6 @@ def project(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def changed(tmp_path_factory) -> Path:
-    """The same project with another title: a build of it changes every output."""
-    return write_project(tmp_path_factory.mktemp("changed"), "A changed brief")
-
-
-@pytest.fixture(scope="module")
 def last_good(project, tmp_path_factory) -> Path:
     """An HTML-only build of project: the last good files, to be kept."""
     out = tmp_path_factory.mktemp("last-good") / "build"
@@ -67,9 +61,14 @@ def last_good(project, tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def out(last_good, tmp_path) -> Path:
-    """A copy of the last good build, for a test to build into."""
-    return Path(shutil.copytree(last_good, tmp_path / "build"))
+def site(project, last_good, tmp_path) -> Path:
+    """A copy of project with another title, and the last good build in its
+    build/: a build of it would change every output."""
+    root = Path(shutil.copytree(project, tmp_path / "site"))
+    shutil.copytree(last_good, root / "build")
+    brief = root / "content" / "documents" / "brief.yaml"
+    brief.write_text(brief.read_text().replace("A test brief", "A changed brief"))
+    return root
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -81,8 +80,9 @@ def digests(folder: Path) -> dict[str, str]:
     }
 
 
-def build(root: Path, out: Path, *more: str) -> int:
-    return main(["--root", str(root), "--out", str(out), "build", "--html-only", *more])
+def build(root: Path) -> int:
+    """An HTML-only build of root into root/build, as a user runs it."""
+    return main(["--root", str(root), "build", "--html-only"])
 
 
 # in the real machine: mounts in a private mount namespace
@@ -163,17 +163,18 @@ def test_build_folder_on_its_own_mount_point_under_a_read_only_project(
     assert "A test brief" in index
 
 
-def test_a_full_disk_keeps_the_last_good_files(project, tmp_path, in_namespace):
+def test_a_full_disk_keeps_the_last_good_files(site, tmp_path, in_namespace):
     fonts = sum(p.stat().st_size for p in (ROOT / "templates" / "fonts").iterdir())
     size = fonts * 3 // 2 // 1024  # KiB: room for one build, not for a second beside it
-    build_dir = tmp_path / "build"
+    build_dir = site / "build"
+    shutil.rmtree(build_dir)
     build_dir.mkdir()
     before, after = tmp_path / "before", tmp_path / "after"
     done = in_namespace(f"""
         mount -t tmpfs -o size={size}k tmpfs {build_dir}
-        $ADVOCACY --root {project} --out {build_dir} build --html-only > /dev/null
+        $ADVOCACY --root {site} build --html-only > /dev/null
         cp -r {build_dir} {before}
-        if $ADVOCACY --root {project} --out {build_dir} build --html-only; then exit 9; fi
+        if $ADVOCACY --root {site} build --html-only; then exit 9; fi
         ls -A {build_dir} >&2
         cp -r {build_dir} {after}
     """)
@@ -182,16 +183,17 @@ def test_a_full_disk_keeps_the_last_good_files(project, tmp_path, in_namespace):
     assert digests(after) == digests(before)
 
 
-def test_a_read_only_build_folder_keeps_the_last_good_files(project, tmp_path, in_namespace):
-    build_dir = tmp_path / "build"
+def test_a_read_only_build_folder_keeps_the_last_good_files(site, tmp_path, in_namespace):
+    build_dir = site / "build"
+    shutil.rmtree(build_dir)
     build_dir.mkdir()
     before, after = tmp_path / "before", tmp_path / "after"
     done = in_namespace(f"""
         mount -t tmpfs tmpfs {build_dir}
-        $ADVOCACY --root {project} --out {build_dir} build --html-only > /dev/null
+        $ADVOCACY --root {site} build --html-only > /dev/null
         cp -r {build_dir} {before}
         mount -o remount,ro {build_dir}
-        if $ADVOCACY --root {project} --out {build_dir} build --html-only; then exit 9; fi
+        if $ADVOCACY --root {site} build --html-only; then exit 9; fi
         cp -r {build_dir} {after}
     """)
     assert done.returncode == 0, done.stderr
@@ -215,7 +217,8 @@ def _fail_inside(monkeypatch, function: str, folder: Path, number: int, *, secon
     monkeypatch.setattr(os, function, failing)
 
 
-def test_disk_full_while_writing_an_output(changed, out, monkeypatch, capsys):
+def test_disk_full_while_writing_an_output(site, monkeypatch, capsys):
+    out = site / "build"
     before = digests(out)
     real = Path.write_text
 
@@ -225,41 +228,45 @@ def test_disk_full_while_writing_an_output(changed, out, monkeypatch, capsys):
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "write_text", write_text)
-    assert build(changed, out) == 1
+    assert build(site) == 1
     assert capsys.readouterr().err == FULL + KEPT
     assert digests(out) == before
 
 
-def test_permission_denied_in_the_build_folder(changed, out, monkeypatch, capsys):
+def test_permission_denied_in_the_build_folder(site, monkeypatch, capsys):
+    out = site / "build"
     before = digests(out)
     _fail_inside(monkeypatch, "mkdir", out, errno.EACCES)  # chmod 0o555, seen as a user
-    assert build(changed, out) == 1
+    assert build(site) == 1
     assert capsys.readouterr().err == DENIED + KEPT
     assert digests(out) == before
 
 
-def test_permission_denied_on_one_output_names_it(changed, out, monkeypatch, capsys):
+def test_permission_denied_on_one_output_names_it(site, monkeypatch, capsys):
+    out = site / "build"
     before = digests(out)
     _fail_inside(monkeypatch, "replace", out / "brief.evidence.json", errno.EACCES, second=True)
-    assert build(changed, out) == 1
+    assert build(site) == 1
     assert capsys.readouterr().err == DENIED.replace("build/", "build/brief.evidence.json") + KEPT
     assert digests(out) == before
 
 
-def test_a_commit_that_fails_midway_puts_back_what_it_replaced(changed, out, monkeypatch, capsys):
+def test_a_commit_that_fails_midway_puts_back_what_it_replaced(site, monkeypatch, capsys):
+    out = site / "build"
     before = digests(out)
     fonts = out / "fonts"
     _fail_inside(monkeypatch, "replace", fonts / "NotoSerif-Bold.ttf", errno.EROFS, second=True)
-    assert build(changed, out) == 1
+    assert build(site) == 1
     expected = READ_ONLY.replace("build/", "build/fonts/NotoSerif-Bold.ttf") + KEPT
     assert capsys.readouterr().err == expected
     assert digests(out) == before  # brief.html and the rest were replaced, then put back
 
 
-def test_a_commit_that_cannot_put_back_says_so(changed, out, monkeypatch, capsys):
+def test_a_commit_that_cannot_put_back_says_so(site, monkeypatch, capsys):
+    out = site / "build"
     _fail_inside(monkeypatch, "link", out, errno.EPERM)  # a file system with no hard links
     _fail_inside(monkeypatch, "replace", out / "fonts" / "OFL.txt", errno.EIO, second=True)
-    assert build(changed, out) == 1
+    assert build(site) == 1
     assert capsys.readouterr().err == (
         "build/fonts/OFL.txt: error: cannot write here (input/output error); check the "
         "folder or choose another with --out\n"
@@ -268,9 +275,8 @@ def test_a_commit_that_cannot_put_back_says_so(changed, out, monkeypatch, capsys
     )
 
 
-def test_a_subfolder_on_another_file_system_is_copied_then_renamed(
-    changed, out, monkeypatch, capsys
-):
+def test_a_subfolder_on_another_file_system_is_copied_then_renamed(site, monkeypatch, capsys):
+    out = site / "build"
     real = os.replace
 
     def replace(source, target):
@@ -279,23 +285,24 @@ def test_a_subfolder_on_another_file_system_is_copied_then_renamed(
         return real(source, target)
 
     monkeypatch.setattr(os, "replace", replace)
-    assert build(changed, out) == 0
+    assert build(site) == 0
     assert sorted(os.listdir(out)) == LISTING
     for font in (ROOT / "templates" / "fonts").iterdir():
         assert (out / "fonts" / font.name).read_bytes() == font.read_bytes()
     assert "A changed brief" in (out / "brief.html").read_text(encoding="utf-8")
 
 
-def test_a_folder_that_cannot_be_made_is_named(project, tmp_path, monkeypatch, capsys):
-    _fail_inside(monkeypatch, "mkdir", tmp_path / "build", errno.EROFS)
-    assert build(project, tmp_path / "build") == 1
+def test_a_folder_that_cannot_be_made_is_named(site, monkeypatch, capsys):
+    shutil.rmtree(site / "build")
+    _fail_inside(monkeypatch, "mkdir", site / "build", errno.EROFS)
+    assert build(site) == 1
     assert capsys.readouterr().err == READ_ONLY + KEPT
-    assert not (tmp_path / "build").exists()
+    assert not (site / "build").exists()
 
 
-def test_a_content_file_that_cannot_be_read_is_not_called_a_disk_fault(out, monkeypatch):
-    with pytest.raises(FileNotFoundError), OutputFolder(out):
-        (out.parent / "missing.css").read_text()
+def test_a_content_file_that_cannot_be_read_is_not_called_a_disk_fault(site):
+    with pytest.raises(FileNotFoundError), OutputFolder(site / "build"):
+        (site / "templates" / "missing.css").read_text()
 
 
 # temporaries: every one lives in the build's own folder
@@ -376,19 +383,23 @@ def test_pandoc_runs_with_its_temporaries_in_the_build_folder(project, tmp_path,
         return real(args, **kwargs)
 
     monkeypatch.setattr(citations.subprocess, "run", run)
-    assert build(project, tmp_path / "build") == 0
+    assert main(["--root", str(project), "--out", str(tmp_path / "build"), "build"]) == 0
     assert seen
     assert all(Path(s).is_relative_to(tmp_path / "build" / ".partial" / "tmp") for s in seen)
 
 
-def test_an_error_after_the_commit_does_not_claim_nothing_changed(
-    changed, out, monkeypatch, capsys
-):
-    _fail_inside(monkeypatch, "replace", out / "index.html", errno.ENOSPC, second=True)
-    assert build(changed, out) == 1
-    assert capsys.readouterr().err == (
-        "build/index.html: error: no space left on the device; free some space and build again\n"
+def test_an_error_after_a_commit_does_not_claim_nothing_changed(site, monkeypatch):
+    out = site / "build"
+    with pytest.raises(PartlyCommitted) as caught, OutputFolder(out) as folder:
+        folder.stage("brief.html").write_text("<html>new</html>\n")
+        folder.commit()
+        _fail_inside(monkeypatch, "replace", out / "index.html", errno.ENOSPC, second=True)
+        folder.write("index.html", b"<html>new</html>\n")
+    assert [str(p) for p in caught.value.problems] == [
+        "build/index.html: error: no space left on the device; free some space and build again"
+    ]
+    assert caught.value.summary() == (
         "some files in the build folder are from this build and the rest from the last; "
-        "each is complete; build again once this is fixed.\n"
+        "each is complete; build again once this is fixed."
     )
-    assert [p for p in out.rglob(".*")] == []
+    assert sorted(p.name for p in out.iterdir() if p.name[0] == ".") == []
