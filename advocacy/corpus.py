@@ -185,6 +185,13 @@ def _words(error: dict, loc: tuple, model: type[BaseModel]) -> str:
     if kind == "extra_forbidden":
         name = str(loc[-1])
         fields = _fields_at(model, loc[:-1])
+        other = doctypes.types_with(name) if len(loc) == 1 else []
+        if other and issubclass(model, doctypes.DocumentBase):
+            kind_of = model.model_fields["type"].annotation.__args__[0]
+            return (
+                f"a {kind_of} does not print '{name}' (a {' or a '.join(other)} does); "
+                f"remove it, or change the type; a {kind_of} takes {one_of(fields)}"
+            )
         return f"unknown field '{name}'{suggest(name, fields)}; expected one of {one_of(fields)}"
     if kind == "literal_error":
         choices = error["ctx"]["expected"].replace(" or ", ", ")

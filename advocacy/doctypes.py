@@ -263,6 +263,11 @@ def document_schema() -> dict:
     return TypeAdapter(union).json_schema()
 
 
+def types_with(field: str) -> list[str]:
+    """The document types that take a field."""
+    return [name for name, spec in SPECS.items() if field in spec.model.model_fields]
+
+
 def document_fields() -> dict[str, list[str]]:
     """For each type, the fields it accepts (for messages about the others)."""
     return {name: list(spec.model.model_fields) for name, spec in SPECS.items()}

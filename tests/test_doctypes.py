@@ -102,10 +102,12 @@ def test_a_field_the_brief_never_prints_is_an_error_at_its_key(make_project, cap
     project, before = build_then(make_project, {"content/documents/brief.yaml": doc}, capsys)
     assert main(["--root", str(project), "check"]) == 1
     first = capsys.readouterr().err.splitlines()[0]
+    shown_by = {"themes": "position-paper", "quote": "synthesis-report"}[name]
     assert first.startswith(
-        f"content/documents/brief.yaml:{line}:1: error: unknown field '{name}'; expected one of "
+        f"content/documents/brief.yaml:{line}:1: error: a policy-brief does not print "
+        f"'{name}' (a {shown_by} does); remove it, or change the type; a policy-brief takes "
     )
-    assert "'introduction'" in first and "'themes'" not in first.split("expected")[1]
+    assert "'introduction'" in first and f"'{name}'" not in first.split("takes")[1]
     assert checksums(project / "build") == before
 
 
