@@ -76,7 +76,7 @@ def test_a_killed_build_leaves_complete_files_and_no_temporaries(make_project, t
     assert "brief.pdf" in before
     runs = []
     try:
-        for point in [*POINTS[:2], "stage:brief.pdf", *POINTS[2:]]:
+        for point in ["staging", "stage:brief.pdf", *POINTS[2:]]:
             out = Path(shutil.copytree(first, tmp_path / point.replace(":", "-")))
             marker = tmp_path / f"{out.name}.paused"
             command = [sys.executable, "-m", "advocacy", "--root", str(project), "--out", str(out)]
