@@ -3,7 +3,8 @@ temporary file left behind.
 
 While a build runs, everything it writes lives inside build/ itself:
 
-    build/               locked (an advisory lock on the folder: no lock file)
+    build/               locked (flock on the folder itself: no lock file,
+                         except build/.lock where folders cannot be locked)
     build/.partial/      each output is written here first ("staged")
     build/.partial/tmp/  the temporary folder of the build: tempfile and
                          $TMPDIR point here, so WeasyPrint's font folders and
@@ -45,6 +46,7 @@ from advocacy.errors import AdvocacyError, OutputError, Problem
 
 SCRATCH = ".partial"  # inside build/; a hidden name, so no listing of outputs shows it
 STRAY = ".partial"  # suffix of the hidden copies written beside targets on other mounts
+LOCK_FILE = ".lock"  # only where build/ itself cannot be locked
 
 PAUSE = "ADVOCACY_TEST_PAUSE"  # a checkpoint's name: a build stops there for a test
 PAUSE_FILE = "ADVOCACY_TEST_PAUSE_FILE"  # written when the build has stopped there
@@ -121,16 +123,7 @@ class OutputFolder:
     def __enter__(self) -> OutputFolder:
         with self._writing():
             self.folder.mkdir(parents=True, exist_ok=True)
-            lock = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(lock)
-            raise BuildLocked(self.shown) from None
-        except OSError as exc:
-            os.close(lock)
-            raise self._error(exc) from exc
-        self._lock = lock
+            self._lock = self._take_lock()
         try:
             with self._writing():
                 self._remove_leftovers()  # of a build that was killed
@@ -141,6 +134,29 @@ class OutputFolder:
             self._close()
             raise
         return self
+
+    def _take_lock(self) -> int:
+        """An exclusive lock on build/ itself, so no lock file is needed; where a
+        folder cannot be locked (NFS emulates flock with locks that need a file
+        open for writing), on the file build/.lock instead."""
+        try:
+            return self._flock(self.folder, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as exc:
+            if exc.errno not in (errno.EBADF, errno.ENOLCK, errno.EINVAL, errno.EOPNOTSUPP):
+                raise
+        return self._flock(self.folder / LOCK_FILE, os.O_RDWR | os.O_CREAT)
+
+    def _flock(self, path: Path, flags: int) -> int:
+        lock = os.open(path, flags, 0o644)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(lock)
+            raise BuildLocked(self.shown) from None
+        except OSError as exc:
+            os.close(lock)
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc  # named, for _writing
+        return lock
 
     def __exit__(self, kind, exc, traceback) -> None:
         error = self._error(exc) if isinstance(exc, OSError) and self._ours(exc) else None

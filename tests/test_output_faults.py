@@ -5,10 +5,12 @@ while WeasyPrint draws. Each keeps the last good files and says what to do."""
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -19,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from advocacy.cli import main
-from advocacy.output import OutputFolder, PartlyCommitted
+from advocacy.output import BuildLocked, OutputFolder, PartlyCommitted
 from conftest import MINIMAL, ROOT
 
 KEPT = "nothing in the build folder was changed; its last good files are kept.\n"
@@ -408,3 +410,19 @@ def test_an_error_after_a_commit_does_not_claim_nothing_changed(site, monkeypatc
         "each is complete; build again once this is fixed."
     )
     assert sorted(p.name for p in out.iterdir() if p.name[0] == ".") == []
+
+
+def test_where_a_folder_cannot_be_locked_a_lock_file_is(tmp_path, monkeypatch):
+    real = fcntl.flock
+
+    def flock(fd, operation):
+        if stat.S_ISDIR(os.fstat(fd).st_mode):  # as NFS answers: its locks need a writer
+            raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+        return real(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", flock)
+    with OutputFolder(tmp_path / "build"):
+        with pytest.raises(BuildLocked), OutputFolder(tmp_path / "build"):
+            pass
+        assert sorted(os.listdir(tmp_path / "build")) == [".lock", ".partial"]
+    assert os.listdir(tmp_path / "build") == [".lock"]
