@@ -7,7 +7,6 @@ files.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +43,7 @@ class Project:
     corpus: Corpus
     bibliography: Bibliography
     notes: list[Problem] = field(default_factory=list)  # warnings and infos
+    strict: bool = False  # warnings found while building are errors too
 
 
 @dataclass
@@ -53,6 +53,7 @@ class Built:
     html: Path
     pdf: Path | None
     pages: int | None
+    warnings: list[Problem] = field(default_factory=list)  # what drawing the PDF warned of
 
 
 def load_project(paths: Paths, strict: bool = False) -> Project:
@@ -79,7 +80,7 @@ def load_project(paths: Paths, strict: bool = False) -> Project:
         problems = [p.as_error() for p in problems]
     if any(p.level == "error" for p in problems):
         raise ContentError(problems)
-    return Project(paths, corpus, bib, sorted(problems))
+    return Project(paths, corpus, bib, sorted(problems), strict)
 
 
 def check_citations(corpus: Corpus, bib: Bibliography) -> list[Problem]:
@@ -151,8 +152,13 @@ def render_page(project: Project, document: DocumentBase) -> Page:
 
 def stylesheet(paths: Paths) -> str:
     """The house CSS, inlined so each HTML file stands alone."""
+    return "\n".join(text for _name, text in stylesheet_files(paths))
+
+
+def stylesheet_files(paths: Paths) -> list[tuple[str, str]]:
+    """(path as shown, text) of each house CSS file, in the order it is inlined."""
     css = paths.templates / "css"
-    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(css.glob("*.css")))
+    return [(paths.shown(p), p.read_text(encoding="utf-8")) for p in sorted(css.glob("*.css"))]
 
 
 def build(
@@ -163,6 +169,8 @@ def build(
     Every output is drawn in the scratch folder first; only when all of them
     are within their page budgets are they put in place.
     """
+    from advocacy.pdf import problems as pdf_problems
+
     project = project or load_project(paths)
     documents = project.corpus.documents
     chosen = only or list(documents)
@@ -179,6 +187,9 @@ def build(
                 item.pdf, item.pages = paths.build / f"{doc_id}.pdf", rendered.pages
                 anchors = rendered.anchors
                 problems.extend(check_budget(project, page.outline, rendered))
+                item.warnings = pdf_problems(rendered)
+                if project.strict:
+                    problems.extend(p.as_error() for p in item.warnings)
             trace = evidence_file(
                 project.corpus, project.bibliography, page.outline, page.references, anchors
             )
@@ -228,10 +239,15 @@ def write_pdf(target: Path, html: str, project: Project, doc_id: str):
 
     pdf.quiet_weasyprint()
     paths, archival = project.paths, project.corpus.documents[doc_id].archival
-    rendered = pdf.write_pdf(html, paths.build, routes(paths), target, archival)
-    for reason in sorted(set(rendered.refused)):
-        print(f"advocacy: warning: {doc_id}: {reason}", file=sys.stderr)
-    return rendered
+    return pdf.write_pdf(
+        html,
+        paths.build,
+        routes(paths),
+        target,
+        archival,
+        stylesheets=stylesheet_files(paths),
+        document=project.corpus.sources[("document", doc_id)].path,
+    )
 
 
 def routes(paths: Paths) -> dict[Path, Path]:

@@ -155,6 +155,8 @@ def cmd_build(args, paths: Paths) -> int:
             )
     _print_notes(project.notes, levels={"warning"})
     built = build(paths, only, pdf=not args.html_only, project=project)
+    drawn = sorted({warning for item in built for warning in item.warnings})
+    _print_notes(drawn, levels={"warning"})
     for item in built:
         pages = f", {plural(item.pages, 'page')}" if item.pages else ""
         outputs = " and ".join(paths.shown(p) for p in (item.html, item.pdf) if p)

@@ -160,7 +160,6 @@ def test_drawing_leaves_the_loggers_as_they_were_and_prints_nothing(tmp_path, ca
     assert capfd.readouterr().err == ""
 
 
-@pytest.mark.xfail(reason="until build.py adds pdf.problems to the build's notes", strict=False)
 def test_the_build_prints_a_css_typo_and_strict_refuses_it(make_project, capsys):
     base, typo, line = css_with(
         "10-base.css", "  padding: 4mm 5mm;\n", "  paddng: 4mm 5mm;\n", "paddng"
