@@ -4,6 +4,9 @@ status it lists is reached, by the cause it names, and nothing else is."""
 from __future__ import annotations
 
 import re
+import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -33,7 +36,7 @@ def test_global_options_go_before_or_after_the_command(make_project, capsys, arg
         {
             "content/exclusions/urban-poor.yaml": (
                 "name: The urban poor\ncommunity: Urban poor\n"
-                "statement: The urban poor <b onclick=\"x\">here</b> [@ostrom1990commons].\n"
+                'statement: The urban poor <b onclick="x">here</b> [@ostrom1990commons].\n'
             )
         }
     )
@@ -100,3 +103,26 @@ def test_status_70_only_for_a_bug_and_it_says_how_to_report_it(monkeypatch, caps
     )
     with pytest.raises(RuntimeError):
         main(["check", "--debug"])
+
+
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupt_while_python_imports_prints_one_line(signum, status):
+    """Run as a command, the package's import takes Ctrl-C and SIGTERM before main()."""
+    script = (
+        "import os, signal, sys, time\n"
+        "sys.argv[0] = 'advocacy'\n"
+        "import advocacy\n"
+        f"os.kill(os.getpid(), {int(signum)})\n"
+        "time.sleep(30)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (
+        status,
+        "advocacy: interrupted; every file in build/ is a complete version\n",
+    )
+
+
+def test_importing_the_package_as_a_library_leaves_signals_alone():
+    script = "import signal, advocacy; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout == "True\n", done.stderr
