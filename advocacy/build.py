@@ -174,9 +174,10 @@ def build(
     project = project or load_project(paths)
     documents = project.corpus.documents
     chosen = only or list(documents)
-    pages_html = {doc_id: render_page(project, documents[doc_id]) for doc_id in chosen}
     built, problems = [], []
-    with OutputFolder(paths.build) as out:
+    with OutputFolder(paths.build, shown=paths.shown(paths.build)) as out:
+        # rendered inside: pandoc's temporaries, like WeasyPrint's, are in build/.partial/tmp
+        pages_html = {doc_id: render_page(project, documents[doc_id]) for doc_id in chosen}
         for doc_id, page in pages_html.items():
             html = page.html
             out.stage(f"{doc_id}.html").write_bytes(html.encode("utf-8"))
@@ -200,8 +201,8 @@ def build(
         if problems:
             raise ContentError(problems)
         copy_assets(out, project)
-        out.commit()
         write_index(out, project)
+        out.commit()
     return built
 
 
@@ -277,16 +278,15 @@ def write_index(out: OutputFolder, project: Project) -> None:
     env = environment(project.paths)
     rows = []
     for doc_id, document in project.corpus.documents.items():
-        pdf = project.paths.build / f"{doc_id}.pdf"
-        html = project.paths.build / f"{doc_id}.html"
-        if not html.exists():
+        if out.current(f"{doc_id}.html") is None:  # neither built now nor before
             continue
-        pages = page_count(pdf) if pdf.exists() else None
-        rows.append({"id": doc_id, "doc": document, "pages": pages, "has_pdf": pdf.exists()})
+        pdf = out.current(f"{doc_id}.pdf")
+        pages = page_count(pdf) if pdf is not None else None
+        rows.append({"id": doc_id, "doc": document, "pages": pages, "has_pdf": pdf is not None})
     context = {
         "project": project.corpus.project,
         "rows": rows,
         "stylesheet": stylesheet(project.paths),
     }
     page = render_template(env, "index.html.j2", context, project.paths.shown, "the index")
-    out.write("index.html", page.encode("utf-8"))
+    out.stage("index.html").write_bytes(page.encode("utf-8"))

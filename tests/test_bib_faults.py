@@ -455,3 +455,61 @@ def test_a_language_without_a_locale_is_a_warning_naming_the_fallback(make_proje
             "locale for 'sw'; citations and the reference list use en-US (English) terms"
         ],
     )
+
+
+# ------------------------------------------------------- build/ keeps its last good files
+
+BROKEN_CSL = (
+    '<?xml version="1.0"?>\n<style xmlns="http://purl.org/net/xbiblio/csl">\n<info>\n</style>\n'
+)
+CITING = (
+    "name: The urban poor\ncommunity: Urban poor\n"
+    "statement: The urban poor [@ostrom1990commons; @doe2020missing].\n"
+)
+BREAKS = {
+    "missing-comma": (
+        {
+            "content/references.bib": BIB + MISSING_COMMA,
+            "content/exclusions/urban-poor.yaml": CITING,
+        },
+        "content/references.bib:12:3: error: entry 'doe2020missing': missing comma before "
+        "'publisher'; end the title field with ','",
+    ),
+    "latin-1": (
+        {
+            "content/references.bib": BIB.replace("Ostrom, Elinor", "Ostr\u00f6m, Elinor").encode(
+                "latin-1"
+            )
+        },
+        "content/references.bib:2:17: error: byte 0xf6 is not UTF-8; save the file as UTF-8",
+    ),
+    "broken-csl": (
+        {
+            "content/broken.csl": BROKEN_CSL,
+            "content/documents/brief.yaml": MINIMAL["content/documents/brief.yaml"]
+            + "citation_style: broken\n",
+        },
+        "content/broken.csl:4:3: error: not well-formed XML: mismatched tag; "
+        "content/documents/brief.yaml names this style in citation_style ('broken'); "
+        "fix the file, or name another style",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BREAKS))
+def test_a_bad_bib_or_style_leaves_the_last_good_build(make_project, capsys, case):
+    files, first = BREAKS[case]
+    project = make_project()
+    assert main(["--root", str(project), "build", "--html-only"]) == 0
+    before = {p: p.read_bytes() for p in sorted((project / "build").rglob("*")) if p.is_file()}
+    for name, text in files.items():
+        path = project / name
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--root", str(project), "build"]) == 1
+    assert capsys.readouterr().err.splitlines() == [first, SUMMARY]
+    after = {p: p.read_bytes() for p in sorted((project / "build").rglob("*")) if p.is_file()}
+    assert after == before

@@ -361,11 +361,6 @@ def test_a_killed_build_leaves_its_temporaries_for_the_next_run_to_remove(projec
     assert os.listdir(tmp) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="build.py renders (and runs pandoc) before it enters OutputFolder: move "
-    "the rendering inside the `with OutputFolder(...)` block, then drop this mark",
-)
 def test_pandoc_runs_with_its_temporaries_in_the_build_folder(project, tmp_path, monkeypatch):
     from advocacy import citations
 
