@@ -150,9 +150,39 @@ WHOLE_FIELD = {
 def pydantic_problems(exc: ValidationError, source: Source, model: type[BaseModel]):
     """Turn pydantic's errors into one Problem each: at the key of a field wrong as a
     whole (missing, unknown, empty, null, of the wrong kind), else at the value."""
+    seen: set[tuple] = set()
     for error in exc.errors(include_url=False):
-        loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+        raw = error["loc"]
+        loc = tuple(part for part in raw if not _is_union_tag(part) and part not in SOURCE_FORMS)
+        if "constrained-str" in raw and "SourceRef" not in raw and loc not in seen:
+            # a source written as text that is no citation key; a mapping is told
+            # what its {key, locator} lacks, by the SourceRef branch
+            seen.add(loc)
+            if isinstance(error.get("input"), str):
+                yield source.problem(loc, _not_a_source(loc, error["input"]))
+            continue
+        if "SourceRef" in raw and not isinstance(_input_at(exc, raw), dict):
+            continue
         yield source.problem(loc, _message(error, loc, model), at_key=_whole_field(error))
+
+
+SOURCE_FORMS = {"SourceRef", "constrained-str"}  # pydantic's names for Source's two forms
+
+
+def _input_at(exc: ValidationError, raw: tuple) -> object:
+    """The value written for the source that raw's error is about."""
+    index = raw.index("SourceRef")
+    for error in exc.errors(include_url=False):
+        if error["loc"][:index] == raw[:index] and "constrained-str" in error["loc"]:
+            return error.get("input")
+    return None
+
+
+def _not_a_source(loc: tuple, value: str) -> str:
+    return (
+        f"{dotted(loc)}: '{value}' is not a citation key (a key has no spaces); write a "
+        "key from the bibliography, or {key: KEY, locator: p. 12}"
+    )
 
 
 def _whole_field(error: dict) -> bool:

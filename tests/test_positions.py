@@ -268,3 +268,33 @@ def test_code_renders_an_at_as_written_and_citations_around_it(make_project, cap
     )
     assert ">Ostrom 1990</a>" in html
     assert "<code>@import url(x.css);\n</code>" in html
+
+
+@pytest.mark.parametrize(
+    ("sources", "message"),
+    [
+        (
+            "[Bad Key!]",
+            "4:11: error: sources[0]: 'Bad Key!' is not a citation key (a key has no spaces); "
+            "write a key from the bibliography, or {key: KEY, locator: p. 12}",
+        ),
+        (
+            "[{key: ostrom1990commons}]",
+            "4:10: error: sources[0].locator: required field is missing",
+        ),
+    ],
+)
+def test_a_bad_source_is_one_message(make_project, capsys, sources, message):
+    project = make_project(
+        {
+            "content/exclusions/urban-poor.yaml": (
+                "name: The urban poor\ncommunity: Urban poor\n"
+                f"statement: The urban poor [@ostrom1990commons].\nsources: {sources}\n"
+            )
+        }
+    )
+    assert main(["--root", str(project), "check"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"content/exclusions/urban-poor.yaml:{message}",
+        "1 error in 1 file; nothing was built.",
+    ]
