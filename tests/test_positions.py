@@ -280,7 +280,7 @@ def test_code_renders_an_at_as_written_and_citations_around_it(make_project, cap
         ),
         (
             "[{key: ostrom1990commons}]",
-            "4:10: error: sources[0].locator: required field is missing",
+            "4:11: error: sources[0].locator: required field is missing",
         ),
     ],
 )
