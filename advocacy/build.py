@@ -24,6 +24,7 @@ from advocacy.corpus import Corpus, cited_keys, prose_problems, read_corpus, rec
 from advocacy.doctypes import DocumentBase
 from advocacy.errors import ContentError, Problem, suggest
 from advocacy.evidence import evidence_file, lints
+from advocacy.labels import Labels, label_problems
 from advocacy.outline import Outline, outline
 from advocacy.output import OutputFolder
 from advocacy.render import (
@@ -72,6 +73,7 @@ def load_project(paths: Paths, strict: bool = False) -> Project:
     problems.extend(check_styles(corpus, paths))
     problems.extend(prose_problems(corpus))
     problems.extend(lints(corpus))
+    problems.extend(label_problems(corpus, paths.templates))
     cited = {key for source, model in record_models(corpus) for _, key, _ in cited_keys(model, ())}
     problems.extend(pandoc_problems(bib, cited))  # before missing_fields: it marks bib.broken
     problems.extend(missing_fields(bib, cited))
@@ -139,8 +141,9 @@ def render_page(project: Project, document: DocumentBase) -> Page:
     """The document's HTML, its reference list and its outline."""
     citer = Citer()
     views = Views(project.corpus, citer, project.paths.templates)
-    env = environment(project.paths)
-    plan = outline(project.corpus, document)
+    labels = Labels.load(project.paths.templates, document.language)
+    env = environment(project.paths, labels)
+    plan = outline(project.corpus, document, labels)
     context = document_context(project.corpus, plan, views)
     context["stylesheet"] = stylesheet(project.paths)
     html = render_document(env, plan, context, project.paths.shown)

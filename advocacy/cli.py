@@ -91,6 +91,7 @@ def parser() -> argparse.ArgumentParser:
     command("list", "list documents and the records they draw on")
     trace_cmd = command("trace", "show where a record or citation key is used")
     trace_cmd.add_argument("id", metavar="ID", help="a record id or a citation key")
+    command("catalog", "write templates/locale/advocacy.pot and update each language's .po")
     schema_cmd = command("schema", "write JSON Schema files for editors")
     schema_cmd.add_argument(
         "--dir", type=Path, default=None, help="where to write them (default: ROOT/schemas)"
@@ -222,6 +223,14 @@ def cmd_schema(args, paths: Paths) -> int:
     return 0
 
 
+def cmd_catalog(args, paths: Paths) -> int:
+    from advocacy.labels import write_catalogs
+
+    for path in write_catalogs(paths.templates):
+        print(f"wrote {paths.shown(path)}")
+    return 0
+
+
 def cmd_trace(args, paths: Paths) -> int:
     from advocacy.build import load_project
     from advocacy.evidence import trace
@@ -239,6 +248,7 @@ def cmd_trace(args, paths: Paths) -> int:
 
 COMMANDS = {
     "build": cmd_build,
+    "catalog": cmd_catalog,
     "check": cmd_check,
     "list": cmd_list,
     "schema": cmd_schema,

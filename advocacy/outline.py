@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from markupsafe import Markup, escape
+
 from advocacy import schema
 from advocacy.corpus import Corpus
 from advocacy.doctypes import DocumentBase, DocumentSpec, Part, spec_of
+from advocacy.labels import SOURCE, Labels
 
 # A document's link fields and the kind of record each names.
 DOCUMENT_LINKS = {name: kinds[0] for name, kinds in schema.LINKS["document"].items()}
@@ -42,6 +45,11 @@ class Section:
     children: list[Section] = field(default_factory=list)
     record: Shown | None = None  # for a section made for one record
     in_toc: bool = True
+    label: Markup | None = None  # the title as HTML: an untranslated one inside lang="en"
+
+    @property
+    def heading(self) -> Markup:
+        return self.label if self.label is not None else escape(self.title)
 
     def walk(self):
         yield self
@@ -57,6 +65,7 @@ class Outline:
     spec: DocumentSpec
     sections: list[Section]
     ledger: bool
+    labels: Labels
 
     def __getitem__(self, section_id: str) -> Section | None:
         return next((s for s in self.all() if s.id == section_id), None)
@@ -87,7 +96,9 @@ class Outline:
         return [s for s in self.all() if s.level <= 2 and s.in_toc]
 
 
-def outline(corpus: Corpus, document: DocumentBase) -> Outline:
+def outline(corpus: Corpus, document: DocumentBase, labels: Labels | None = None) -> Outline:
+    """The sections of a document; their titles in the language of labels."""
+    labels = labels or Labels(SOURCE)
     spec = spec_of(document)
     ledger = spec.ledger if document.ledger is None else document.ledger
     sections, number = [], 0
@@ -99,8 +110,8 @@ def outline(corpus: Corpus, document: DocumentBase) -> Outline:
         numbered = spec.numbered and part.numbered
         number += numbered
         label = str(number) if numbered else None
-        sections.append(_section(corpus, document, part, label, 1))
-    return Outline(document, spec, sections, ledger)
+        sections.append(_section(corpus, document, part, label, 1, labels))
+    return Outline(document, spec, sections, ledger, labels)
 
 
 def _present(part: Part, document: DocumentBase) -> bool:
@@ -109,9 +120,10 @@ def _present(part: Part, document: DocumentBase) -> bool:
     return any(getattr(document, name, None) for name in part.shows)
 
 
-def _section(corpus, document, part: Part, number: str | None, level: int) -> Section:
+def _section(corpus, document, part: Part, number: str | None, level: int, labels) -> Section:
     prose = tuple(n for n in part.shows if n not in DOCUMENT_LINKS and getattr(document, n, None))
-    section = Section(part.id, part.title, number, level, fields=prose, in_toc=part.in_toc)
+    title, label = labels.plain(part.title), labels.html(part.title)
+    section = Section(part.id, title, number, level, fields=prose, in_toc=part.in_toc, label=label)
     for name in part.shows:
         section.records += _records(corpus, document, name)
     index = 0
@@ -119,7 +131,7 @@ def _section(corpus, document, part: Part, number: str | None, level: int) -> Se
         if _present(child, document):
             index += 1
             label = f"{number}.{index}" if number else None
-            section.children.append(_section(corpus, document, child, label, level + 1))
+            section.children.append(_section(corpus, document, child, label, level + 1, labels))
     if part.each:
         for record_id in getattr(document, part.each):
             section.children.append(_one_record(corpus, part.each, record_id, level + 1))

@@ -22,6 +22,7 @@ from advocacy.config import Paths
 from advocacy.corpus import Corpus
 from advocacy.doctypes import SPECS
 from advocacy.errors import ContentError, Problem
+from advocacy.labels import SOURCE, Labels
 from advocacy.outline import DOCUMENT_LINKS, Outline, evidence_of, record_name
 from advocacy.prose import ProseRenderer
 
@@ -29,8 +30,13 @@ from advocacy.prose import ProseRenderer
 INLINE = {"statement", "action", "key_messages", "points", "main_recommendation"}
 
 
-def environment(paths: Paths) -> jinja2.Environment:
-    """Jinja with autoescape and StrictUndefined; templates from templates/."""
+def environment(paths: Paths, labels: Labels | None = None) -> jinja2.Environment:
+    """Jinja with autoescape and StrictUndefined; templates from templates/.
+
+    `_("...")` prints a label in the document's language (labels.py), and
+    `date(...)` a date as its language writes dates.
+    """
+    labels = labels or Labels(SOURCE)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(paths.templates)),
         autoescape=True,
@@ -39,21 +45,23 @@ def environment(paths: Paths) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.globals["actor_labels"] = schema.ACTOR_LABELS
-    env.filters["type_label"] = lambda name: SPECS[name].label
-    env.filters["by_actor"] = by_actor
-    env.filters["actor_label"] = schema.ACTOR_LABELS.__getitem__
+    env.globals["_"] = labels.html
+    env.globals["date"] = labels.date
+    env.globals["page_counter"] = labels.page_counter
+    env.filters["type_label"] = lambda name: labels.html(SPECS[name].label)
+    env.filters["by_actor"] = lambda recs: by_actor(recs, labels)
+    env.filters["actor_label"] = lambda actor: labels.html(schema.ACTOR_LABELS[actor])
     env.filters["number"] = lambda value: f"{value:g}"
     return env
 
 
-def by_actor(recommendations: Iterable[Any]) -> list[tuple[str, list[Any]]]:
+def by_actor(recommendations: Iterable[Any], labels: Labels) -> list[tuple[str, list[Any]]]:
     """Group recommendations by addressee, in the order of ACTOR_LABELS."""
     groups = []
     for actor, label in schema.ACTOR_LABELS.items():
         found = [r for r in recommendations if actor in r.addressed_to]
         if found:
-            groups.append((label, found))
+            groups.append((labels.html(label), found))
     return groups
 
 
@@ -133,7 +141,7 @@ def ledger(corpus: Corpus, plan: Outline, views: Views) -> list[SimpleNamespace]
             anchor = f"{kind}-{record.id}"
             evidence.append(
                 SimpleNamespace(
-                    kind=KIND_LABELS.get(kind, kind),
+                    kind=plan.labels.html(KIND_LABELS.get(kind, kind)),
                     id=record.id,
                     name=record_name(record),
                     anchor=anchor if anchor in shown else None,
@@ -152,7 +160,7 @@ def document_context(corpus: Corpus, plan: Outline, views: Views) -> dict:
     """Everything a document template may use: the document, its outline, its records."""
     document = plan.document
     doc = views.fields(document)
-    doc.type_label = plan.spec.label
+    doc.type_label = plan.labels.html(plan.spec.label)
     doc.year = document.date.year
     project = views.fields(corpus.project)
     project.organisation = views.fields(corpus.project.organisation)

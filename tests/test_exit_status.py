@@ -55,7 +55,7 @@ def test_root_after_the_command_is_the_same_as_before(make_project, capsys):
     assert capsys.readouterr().out.startswith("content is valid: 4 records, 1 reference")
 
 
-@pytest.mark.parametrize("command", ["build", "check", "list", "trace", "schema"])
+@pytest.mark.parametrize("command", ["build", "check", "list", "trace", "catalog", "schema"])
 def test_every_command_has_help(capsys, command):
     assert main([command, "--help"]) == 0
     out = capsys.readouterr().out
@@ -73,7 +73,7 @@ def test_status_2_for_a_mistake_on_the_command_line(capsys):
     err = capsys.readouterr().err
     assert err.endswith(
         "advocacy: error: argument COMMAND: invalid choice: 'biuld' (choose from 'build', "
-        "'check', 'list', 'trace', 'schema')\n"
+        "'check', 'list', 'trace', 'catalog', 'schema')\n"
     )
 
 

@@ -298,6 +298,7 @@ ALLOWED_PREFIXES = [
     "/usr/local/share/fonts",
     "/usr/share/fontconfig",
     "/etc/fonts",
+    "/usr/share/zoneinfo",  # Babel reads the local time zone when it loads (dates are from content)
     "/var/cache/fontconfig",
     "/usr/share/locale",
     "/proc/self",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Check the system packages the build needs: Python's venv, the Pango and
 # HarfBuzz libraries WeasyPrint draws with, the Noto fonts for scripts beyond
-# the ones the templates ship, and poppler-utils for previews. With the
+# the ones the templates ship (Chinese, Japanese and Korean included), and poppler-utils for previews. With the
 # argument `test`, also what the tests use: strace, faketime (to build under
 # a clock set years ahead), and Chromium for the accessibility scan of the HTML. Install what is missing with
 # apt-get when we may (root, or sudo without a password); otherwise print the
@@ -20,6 +20,7 @@ has_lib 'libpangoft2-1.0.so.0' || missing+=(libpangoft2-1.0-0)
 has_lib 'libharfbuzz-subset.so.0' || missing+=(libharfbuzz-subset0)
 command -v fc-list >/dev/null || missing+=(fontconfig)
 { has_font "Noto Sans" && has_font "Noto Serif"; } || missing+=(fonts-noto-core)
+has_font "Noto Sans CJK SC" || missing+=(fonts-noto-cjk)
 command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null || missing+=(poppler-utils)
 if [ "${1:-}" = "test" ]; then
   command -v strace >/dev/null || missing+=(strace)
