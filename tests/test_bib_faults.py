@@ -455,7 +455,7 @@ def test_a_language_without_a_locale_is_a_warning_naming_the_fallback(make_proje
             "(templates/locale/sw.po); the labels are printed in English. Copy "
             "templates/locale/advocacy.pot to it and translate",
             "content/documents/brief.yaml:16:11: warning: language 'sw': pandoc has no citation "
-            "locale for 'sw'; citations and the reference list use en-US (English) terms"
+            "locale for 'sw'; citations and the reference list use en-US (English) terms",
         ],
     )
 
