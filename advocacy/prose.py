@@ -29,6 +29,11 @@ TAGS = {
     "p", "q", "s", "small", "span", "strong", "sub", "sup", "ul",
 }  # fmt: skip
 ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
+# Any element of prose may say its language and direction: <span lang="zh-Hans">,
+# <p dir="rtl" lang="ur">; Pango then picks the glyph forms and the direction.
+GENERIC = {"lang", "dir"}
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+DIRECTIONS = {"ltr", "rtl", "auto"}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 # Citation output from pandoc: links to the reference list, and its entries.
@@ -210,12 +215,14 @@ def clean(html: str) -> tuple[str, list[str]]:
     removed = {what for what, _needle in removals(html)}
 
     def keep(tag: str, attribute: str, value: str) -> str | None:
-        return None if attribute == "href" and not _allowed_href(value) else value
+        if attribute == "href" and not _allowed_href(value):
+            return None
+        return value if attribute not in GENERIC or _allowed_generic(attribute, value) else None
 
     cleaned = nh3.clean(
         html,
         tags=TAGS,
-        attributes=ATTRIBUTES,
+        attributes={**ATTRIBUTES, "*": GENERIC},
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
@@ -238,12 +245,20 @@ def removals(html: str) -> list[tuple[str, str]]:
     for tag in dict.fromkeys(tag for tag, _attrs in starts):
         if tag not in TAGS:
             found.append((f"<{tag}> element", rf"<{re.escape(tag)}(?![\w-])"))
-    for _tag, attrs in starts:
+    for tag, attrs in starts:
         for name, value in attrs:
             if name == "href" and not _allowed_href(value or ""):
                 found.append((f"link to '{_short(value or '')}'", re.escape(value or "")))
+            if tag in TAGS and name in GENERIC and not _allowed_generic(name, value or ""):
+                wanted = "a language tag such as zh-Hans" if name == "lang" else "ltr, rtl or auto"
+                found.append(
+                    (
+                        f"{name}='{_short(value or '')}' (expected {wanted})",
+                        rf"<[a-zA-Z][^>]*?(?<![\w-])(?P<at>{name})(?![\w-])",
+                    )
+                )
     for tag, attribute in dict.fromkeys((t, name) for t, attrs in starts for name, _ in attrs):
-        if tag in TAGS and attribute not in ATTRIBUTES.get(tag, set()):
+        if tag in TAGS and attribute not in ATTRIBUTES.get(tag, set()) | GENERIC:
             name = re.escape(attribute)
             found.append(
                 (f"{attribute}= attribute", rf"<[a-zA-Z][^>]*?(?<![\w-])(?P<at>{name})(?![\w-])")
@@ -283,6 +298,12 @@ def _written_at(text: str, candidates: list[tuple[int, int]], cut: int) -> int:
     while start > 0 and not text[start - 1].isspace():
         start -= 1
     return start
+
+
+def _allowed_generic(name: str, value: str) -> bool:
+    if name == "lang":
+        return LANGUAGE_TAG.fullmatch(value) is not None
+    return value.lower() in DIRECTIONS
 
 
 def _allowed_href(value: str) -> bool:

@@ -152,3 +152,42 @@ def test_the_readme_gives_each_catalog_its_review_status():
             entries = [m for m in read_po(handle) if m.id]
         found[path.stem] = f"{sum(not m.fuzzy for m in entries)} of {len(entries)}"
     assert rows == found
+
+
+def test_prose_may_mark_a_span_or_a_paragraph_with_its_language_and_direction(make_project, capsys):
+    statement = (
+        "statement: |\n"
+        '  The urban poor, <span lang="zh-Hans">城市贫民</span> [@ostrom1990commons].\n\n'
+        '  <p dir="rtl" lang="ur">شہری غریب</p>\n'
+    )
+    project = make_project(
+        {
+            "content/exclusions/urban-poor.yaml": "name: The urban poor\ncommunity: Urban poor\n"
+            + statement
+        }
+    )
+    assert main(["--root", str(project), "--strict", "build"]) == 0
+    html = (project / "build" / "brief.html").read_text(encoding="utf-8")
+    assert '<span lang="zh-Hans">城市贫民</span>' in html
+    assert '<p dir="rtl" lang="ur">شہری غریب</p>' in html
+    assert "城市贫民" in pdf_text(project / "build" / "brief.pdf")
+
+
+def test_a_language_or_direction_that_is_not_one_is_removed_with_a_warning(make_project, capsys):
+    statement = (
+        'statement: The <span lang="not a tag">urban</span> <span dir="up">poor</span> '
+        "[@ostrom1990commons].\n"
+    )
+    project = make_project(
+        {
+            "content/exclusions/urban-poor.yaml": "name: The urban poor\ncommunity: Urban poor\n"
+            + statement
+        }
+    )
+    assert main(["--root", str(project), "check"]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "content/exclusions/urban-poor.yaml:3:22: warning: statement: removed lang='not a tag' "
+        "(expected a language tag such as zh-Hans); prose may format text and link out",
+        "content/exclusions/urban-poor.yaml:3:58: warning: statement: removed dir='up' "
+        "(expected ltr, rtl or auto); prose may format text and link out",
+    ]
