@@ -158,8 +158,21 @@ def _plain(value: str) -> str:
 
 # ------------------------------------------------------------------- lints
 
-PERCENT = r"\d[\d.,]*\s?(?:%|per\s?cent\b|percent\b)"
-MONEY = r"(?:[$€£¥]\s?\d[\d.,]*|\b\d[\d.,]*\s?(?:million|billion|trillion|USD|EUR|dollars)\b)"
+# Digits are any script's (\d matches ๔๐ and ४०); the words are those of the
+# languages the label catalogs ship: "peratus", "persen", "phần trăm",
+# "ร้อยละ", "प्रतिशत", "百分之四十", "四成", ...
+CJK_NUMERAL = "〇零一二两三四五六七八九十百千万"
+PERCENT = (
+    r"\d[\d.,]*\s?(?:%|％|per\s?cent\b|percent\b|peratus\b|persen\b|porsiyento\b"
+    r"|phần trăm|प्रतिशत)"
+    rf"|ร้อยละ\s?\d|百分之[{CJK_NUMERAL}\d]+|[一二三四五六七八九]成"
+)
+MONEY = (
+    r"(?:[$€£¥₹₫₱฿៛৳]\s?\d[\d.,]*|\b(?:RM|Rp|Rs\.?)\s?\d[\d.,]*"
+    r"|\b\d[\d.,]*\s?(?:million|billion|trillion|USD|EUR|dollars|juta|bilion|triliun|ringgit"
+    r"|rupiah|riel|baht|đồng|rupees?|triệu|tỷ|ล้าน|บาท|ริงกิต|रुपये|रुपया|करोड़|लाख)"
+    rf"|\d[\d.,]*\s?(?:万|亿|元)|[{CJK_NUMERAL}]+(?:万|亿)?元)"
+)
 SHARE = (
     r"\b(?:one|two|three|four|five)[- ]in[- ](?:two|three|four|five|ten)\b"
     r"|\b(?:half|a third|a quarter|two[- ]thirds|three[- ]quarters) of\b"
@@ -180,6 +193,7 @@ DATE = re.compile(
 SENTENCE_END = re.compile(
     r"(?<!\bNo\.)(?<!\bno\.)(?<!\bp\.)(?<!\bpp\.)(?<!\bchap\.)(?<!\bvol\.)(?<!\bDr\.)"
     r"(?<!\bal\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.!?])\s+(?=[A-Z0-9(\[*])"
+    r"|(?<=[。！？।॥])\s*"  # Chinese and Japanese full stops, the Devanagari danda
 )
 
 

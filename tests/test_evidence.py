@@ -168,3 +168,29 @@ def test_trace_of_an_unknown_id_suggests_the_nearest(capsys):
     assert capsys.readouterr().err == (
         "advocacy: error: no record or citation key 'ilo2021wsp' (did you mean 'ilo2021wspr'?)\n"
     )
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "ร้อยละ 40 ของครัวเรือนมีรายได้ 5,000 ริงกิต",
+        "ครัวเรือน ร้อยละ ๔๐ ไม่มีหลักประกัน",
+        "40 peratus isi rumah tidak dilindungi",
+        "Sekitar 40 persen rumah tangga, Rp5.000 per hari",
+        "Khoảng 40 phần trăm hộ gia đình",
+        "सिर्फ़ ४० प्रतिशत लोग",
+        "२० लाख लोग",
+        "百分之四十的家庭没有保障。",
+        "四成家庭没有保障",
+        "家庭月收入两万元",
+    ],
+)
+def test_the_figure_lint_reads_the_shipped_languages(sentence):
+    assert figures_without_citation(sentence) == [sentence]
+
+
+def test_a_chinese_or_hindi_sentence_ends_at_its_own_full_stop():
+    text = "百分之四十的家庭没有保障。合作社覆盖两万户 [@ica2021]。"
+    assert figures_without_citation(text) == ["百分之四十的家庭没有保障。"]
+    text = "४० प्रतिशत लोग बाहर हैं। २० लाख लोग सदस्य हैं [@ica2021]।"
+    assert figures_without_citation(text) == ["४० प्रतिशत लोग बाहर हैं।"]
