@@ -8,6 +8,7 @@ designer restyles charts where they restyle everything else.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import tempfile
@@ -37,6 +38,18 @@ def tokens(templates: Path) -> dict[str, str]:
     return found
 
 
+# The Noto faces for the region's other scripts, in the order matplotlib tries
+# them for a glyph the house font lacks. matplotlib only measures the text (the
+# SVG keeps it as text, shaped by the PDF renderer with the same fonts). The
+# list is the same on every machine, so the SVG is too; `make` installs them
+# (tools/system-deps.sh), and matplotlib's note of a family it lacks is muted.
+SCRIPT_FONTS = (
+    "Noto Sans Thai", "Noto Sans Khmer", "Noto Sans Lao", "Noto Sans Myanmar",
+    "Noto Sans Devanagari", "Noto Sans Bengali", "Noto Sans Tamil", "Noto Sans Sinhala",
+    "Noto Naskh Arabic", "Noto Sans CJK SC",
+)  # fmt: skip
+
+
 def draw(figure: schema.Figure, templates: Path) -> str:
     """The figure as an SVG document (text kept as text, in the house font)."""
     # matplotlib keeps a cache of the system's fonts; keep it in the temporary
@@ -47,13 +60,15 @@ def draw(figure: schema.Figure, templates: Path) -> str:
     matplotlib.use("svg")
     from matplotlib import pyplot
 
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+
     style = tokens(templates)
     family = style["font-body"].split(",")[0].strip().strip('"')
     palette = [style["colour-primary"], style["colour-accent"], style["colour-muted"], "#6f9aa3"]
     settings = {
         "svg.hashsalt": "advocacy",
         "svg.fonttype": "none",
-        "font.family": [family, "DejaVu Sans"],
+        "font.family": [family, *SCRIPT_FONTS, "DejaVu Sans"],
         "font.size": 9,
         "text.color": style["colour-text"],
         "axes.edgecolor": style["colour-rule"],

@@ -149,6 +149,59 @@ def harmless(warning: RenderWarning) -> bool:
     return any(pattern.search(warning.message) for pattern in _HARMLESS)
 
 
+# ------------------------------------------------- SVG text, shaped as a run
+#
+# WeasyPrint 70 lays SVG text out one character at a time (svg/text.py), so a
+# Thai, Khmer or Devanagari chart label loses its vowel signs and marks to
+# dotted circles, and copies out wrong. When a <text> or <tspan> gives its
+# characters no positions of their own (one x and y at most; no dx, dy,
+# rotate, letter-spacing or textLength), the whole run can be laid out at
+# once, and Pango shapes it like the page's text. The patch does only that;
+# upstream, svg/text.py would lay out such a run as one.
+
+
+class _Run(str):
+    """Text that iterates as one piece: WeasyPrint's letter loop sees one 'letter'."""
+
+    def __iter__(self):
+        yield str(self)
+
+
+PER_LETTER = ("dx", "dy", "rotate", "letter-spacing", "textLength")
+
+
+def _one_run(node) -> bool:
+    attrib = node.attrib
+    if any(name in attrib for name in PER_LETTER):
+        return False
+    return all(len(attrib.get(name, "").replace(",", " ").split()) <= 1 for name in ("x", "y"))
+
+
+def _shape_svg_text_as_runs() -> None:
+    import weasyprint.svg as svg_package
+
+    letters = svg_package.TAGS["text"]
+    if getattr(letters, "shapes_runs", False):
+        return
+
+    def text(svg, node, font_size):
+        written = node.text
+        if not written or not _one_run(node):
+            return letters(svg, node, font_size)
+        node._etree_node.text = _Run(written)  # Node.text reads the element's text
+        try:
+            return letters(svg, node, font_size)
+        finally:
+            node._etree_node.text = written
+
+    text.shapes_runs = True
+    svg_package.TAGS["text"] = svg_package.TAGS["tspan"] = text
+    svg_package.text = text  # svg/__init__ compares TAGS entries with this name
+
+
+_shape_svg_text_as_runs()
+
+
 def write_pdf(
     html: str,
     base: Path,

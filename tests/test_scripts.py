@@ -1,0 +1,46 @@
+"""Other scripts in charts: a label in Thai, Khmer or Hindi is shaped like the
+page's text and copies back out of the PDF exactly, with nothing printed."""
+
+from __future__ import annotations
+
+import subprocess
+import unicodedata
+
+import pytest
+
+from advocacy.cli import main
+
+SHEET = (
+    "type: fact-sheet\ntitle: Members\nshort_title: Members\n"
+    "authors:\n  - name: Test Network\ndate: 2024-03\naudience: Officials\n"
+    "subject: Testing\nkeywords: [test]\nkey_messages:\n  - Membership tripled.\n"
+    "figures: [members]\nrecommendations: [protect]\n"
+)
+LABELS = {
+    "thai": ["คาบสมุทร", "ภาคเหนือ"],
+    "khmer": ["សហគមន៍", "ខេត្ត"],
+    "devanagari": ["सहकारी", "मिलनी"],
+}
+
+
+@pytest.mark.parametrize("script", list(LABELS))
+def test_a_chart_label_in_another_script_copies_back_exactly(make_project, capsys, script):
+    first, second = LABELS[script]
+    figure = (
+        "title: Members by region\nchart: bar\nalt: Members in two regions.\n"
+        f"categories: [{first}, {second}]\nseries:\n  - name: Members\n    values: [10, 30]\n"
+        "sources: [ostrom1990commons]\n"
+    )
+    project = make_project(
+        {"content/figures/members.yaml": figure, "content/documents/sheet.yaml": SHEET}
+    )
+    assert main(["--root", str(project), "--strict", "build", "sheet"]) == 0
+    assert capsys.readouterr().err == ""
+    done = subprocess.run(
+        ["pdftotext", str(project / "build" / "sheet.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = [unicodedata.normalize("NFC", line.strip()) for line in done.stdout.splitlines()]
+    assert first in lines and second in lines
