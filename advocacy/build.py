@@ -21,6 +21,7 @@ from advocacy.citations import Citer, Style, csl_locale, find_style, style_names
 from advocacy.config import Paths
 from advocacy.content import leaves, link_out
 from advocacy.corpus import Corpus, cited_keys, prose_problems, read_corpus, record_models
+from advocacy.coverage import coverage_problems
 from advocacy.doctypes import DocumentBase
 from advocacy.errors import ContentError, Problem, suggest
 from advocacy.evidence import evidence_file, lints
@@ -74,6 +75,7 @@ def load_project(paths: Paths, strict: bool = False) -> Project:
     problems.extend(prose_problems(corpus))
     problems.extend(lints(corpus))
     problems.extend(label_problems(corpus, paths.templates))
+    problems.extend(coverage_problems(corpus, paths.templates / "fonts"))
     cited = {key for source, model in record_models(corpus) for _, key, _ in cited_keys(model, ())}
     problems.extend(pandoc_problems(bib, cited))  # before missing_fields: it marks bib.broken
     problems.extend(missing_fields(bib, cited))

@@ -44,3 +44,24 @@ def test_a_chart_label_in_another_script_copies_back_exactly(make_project, capsy
     )
     lines = [unicodedata.normalize("NFC", line.strip()) for line in done.stdout.splitlines()]
     assert first in lines and second in lines
+
+
+def test_a_character_no_font_covers_is_an_error_at_its_first_use(make_project, capsys):
+    """Vithkuqi (Unicode 14) is in no font Debian 12 ships: no empty box reaches a PDF."""
+    statement = "statement: |\n  The urban poor [@ostrom1990commons],\n  written \U00010570 and \U00010570.\n"
+    project = make_project(
+        {
+            "content/exclusions/urban-poor.yaml": (
+                "name: The urban poor\ncommunity: Urban poor\n" + statement
+            )
+        }
+    )
+    assert main(["--root", str(project), "build"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "content/exclusions/urban-poor.yaml:5:11: error: statement: no font can draw '\U00010570' "
+        "(U+10570 VITHKUQI CAPITAL LETTER A, Vithkuqi); tried the house fonts in templates/fonts "
+        "and every font installed (fc-list); install a font that covers it, or remove the "
+        "character",
+        "1 error in 1 file; nothing was built.",
+    ]
+    assert not (project / "build").exists()
