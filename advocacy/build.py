@@ -143,7 +143,7 @@ def render_page(project: Project, document: DocumentBase) -> Page:
     """The document's HTML, its reference list and its outline."""
     citer = Citer()
     views = Views(project.corpus, citer, project.paths.templates)
-    labels = Labels.load(project.paths.templates, document.language)
+    labels = Labels.load(project.paths.templates, document.language, document.calendar)
     env = environment(project.paths, labels)
     plan = outline(project.corpus, document, labels)
     context = document_context(project.corpus, plan, views)

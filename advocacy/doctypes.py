@@ -29,6 +29,10 @@ class DocumentBase(Record):
     authors: list[Person] = Field(min_length=1)
     date: When
     language: Annotated[str, language_tag] = "en"
+    calendar: Literal["gregorian", "buddhist"] = Field(
+        default="gregorian",
+        description="Years in the Buddhist Era (2024 is 2567), as Thai official documents count.",
+    )
     audience: Text
     subject: Text
     keywords: list[Text] = Field(min_length=1)

@@ -30,6 +30,7 @@ SOURCE = "en"
 # publications write them ("19 May 2021"); en-US content gets US order.
 DATE_LOCALE = {"en": "en_GB"}
 SKELETONS = {"day": "dMMMMy", "month": "MMMMy", "year": "y"}
+BUDDHIST_ERA = 543  # years from 543 BCE: 2024 CE is BE 2567
 
 
 def locale_folder(templates: Path) -> Path:
@@ -60,13 +61,14 @@ class Labels:
     catalog: Catalog | None = None
     path: Path | None = None
     missing: list[str] = field(default_factory=list)
+    calendar: str = "gregorian"
 
     @classmethod
-    def load(cls, templates: Path, language: str) -> Labels:
+    def load(cls, templates: Path, language: str, calendar: str = "gregorian") -> Labels:
         if language.split("-")[0] == SOURCE:
-            return cls(language)
+            return cls(language, calendar=calendar)
         catalog, path = catalog_for(templates, language)
-        return cls(language, catalog, path)
+        return cls(language, catalog, path, calendar=calendar)
 
     def text(self, message: str) -> str | None:
         """The translation of message, or None when the catalog lacks it."""
@@ -106,10 +108,15 @@ class Labels:
                 css.append('"' + quoted + '"')
         return Markup(" ".join(css))
 
-    def date(self, when) -> str:
+    def year(self, when) -> str:
+        """The year of a date, in this language and calendar."""
+        return self.date(when, "year")
+
+    def date(self, when, precision: str | None = None) -> str:
         """A partial date (year, year-month or full) in this language, from CLDR."""
-        precision = "day" if when.day else "month" if when.month else "year"
-        value = date(when.year, when.month or 1, when.day or 1)
+        precision = precision or ("day" if when.day else "month" if when.month else "year")
+        year = when.year + (BUDDHIST_ERA if self.calendar == "buddhist" else 0)
+        value = date(year, when.month or 1, when.day or 1)
         return format_skeleton(SKELETONS[precision], value, locale=date_locale(self.language))
 
 

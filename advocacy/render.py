@@ -161,7 +161,7 @@ def document_context(corpus: Corpus, plan: Outline, views: Views) -> dict:
     document = plan.document
     doc = views.fields(document)
     doc.type_label = plan.labels.html(plan.spec.label)
-    doc.year = document.date.year
+    doc.year = plan.labels.year(document.date)
     project = views.fields(corpus.project)
     project.organisation = views.fields(corpus.project.organisation)
     records = {

@@ -191,3 +191,16 @@ def test_a_language_or_direction_that_is_not_one_is_removed_with_a_warning(make_
         "content/exclusions/urban-poor.yaml:3:58: warning: statement: removed dir='up' "
         "(expected ltr, rtl or auto); prose may format text and link out",
     ]
+
+
+def test_a_thai_document_may_count_years_in_the_buddhist_era(make_project):
+    from advocacy.schema import PartialDate
+
+    day = PartialDate.parse("2024-03-16")
+    assert Labels("th", calendar="buddhist").date(day) == "16 มีนาคม 2567"
+    assert Labels("th", calendar="buddhist").year(day) == "2567"
+    doc = MALAY_BRIEF.replace("language: ms", "language: th\ncalendar: buddhist")
+    project = make_project({"content/documents/brief.yaml": doc})
+    assert main(["--root", str(project), "build", "--html-only"]) == 0
+    text = html_text(project / "build" / "brief.html")
+    assert "16 มีนาคม 2567" in text and "Test Network (2567)." in text and "2024" not in text
