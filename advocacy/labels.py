@@ -120,6 +120,16 @@ class Labels:
         return format_skeleton(SKELETONS[precision], value, locale=date_locale(self.language))
 
 
+def language_name(language: str) -> str:
+    """A language's name in that language, from CLDR: 'Melayu', 'ไทย', '中文'."""
+    try:
+        locale = Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return language
+    name = locale.get_display_name(locale) or language
+    return name[:1].upper() + name[1:]
+
+
 def date_locale(language: str) -> Locale:
     tag = DATE_LOCALE.get(language, language).replace("-", "_")
     try:

@@ -22,7 +22,7 @@ from advocacy.config import Paths
 from advocacy.corpus import Corpus
 from advocacy.doctypes import SPECS
 from advocacy.errors import ContentError, Problem
-from advocacy.labels import SOURCE, Labels
+from advocacy.labels import SOURCE, Labels, language_name
 from advocacy.outline import DOCUMENT_LINKS, Outline, evidence_of, record_name
 from advocacy.prose import ProseRenderer
 
@@ -48,6 +48,7 @@ def environment(paths: Paths, labels: Labels | None = None) -> jinja2.Environmen
     env.globals["_"] = labels.html
     env.globals["date"] = labels.date
     env.globals["page_counter"] = labels.page_counter
+    env.filters["language_name"] = language_name
     env.filters["type_label"] = lambda name: labels.html(SPECS[name].label)
     env.filters["by_actor"] = lambda recs: by_actor(recs, labels)
     env.filters["actor_label"] = lambda actor: labels.html(schema.ACTOR_LABELS[actor])

@@ -204,3 +204,9 @@ def test_a_thai_document_may_count_years_in_the_buddhist_era(make_project):
     assert main(["--root", str(project), "build", "--html-only"]) == 0
     text = html_text(project / "build" / "brief.html")
     assert "16 มีนาคม 2567" in text and "Test Network (2567)." in text and "2024" not in text
+
+
+def test_the_index_names_each_document_language_in_that_language(malay):
+    html = (malay / "index.html").read_text(encoding="utf-8")
+    assert '<td lang="ms">Melayu</td>' in html
+    assert '<a href="brief.html" hreflang="ms" lang="ms">A test brief</a>' in html

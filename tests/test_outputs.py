@@ -147,11 +147,12 @@ def test_index_lists_every_document_with_type_date_and_pages(built):
     text = html_text(built / "index.html")
     html = (built / "index.html").read_text(encoding="utf-8")
     for doc_id in DOCUMENTS:
-        assert f'href="{doc_id}.pdf"' in html and f'href="{doc_id}.html"' in html
+        assert f'href="{doc_id}.pdf" hreflang="en"' in html
+        assert f'href="{doc_id}.html" hreflang="en"' in html
     pages = {d: len(PdfReader(built / f"{d}.pdf").pages) for d in DOCUMENTS}
-    assert f"Policy brief November 2026 {pages['policy-brief']} HTML · PDF" in text
-    assert f"Synthesis report 2021 {pages['synthesis-report']} HTML · PDF" in text
-    assert f"Position paper November 2026 {pages['position-paper']} HTML · PDF" in text
+    assert f"Policy brief English November 2026 {pages['policy-brief']} HTML · PDF" in text
+    assert f"Synthesis report English 2021 {pages['synthesis-report']} HTML · PDF" in text
+    assert f"Position paper English November 2026 {pages['position-paper']} HTML · PDF" in text
 
 
 def test_the_same_content_builds_the_same_bytes(built, tmp_path):
