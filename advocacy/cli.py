@@ -191,14 +191,14 @@ def cmd_list(args, paths: Paths) -> int:
     from advocacy.build import load_project
     from advocacy.doctypes import spec_of
     from advocacy.outline import DOCUMENT_LINKS
+    from advocacy.schema import linked_ids
 
     corpus = load_project(paths).corpus
     for doc_id, doc in corpus.documents.items():
         print(f"{doc_id}  ({spec_of(doc).label}, {doc.date})")
         print(f"  {doc.title}")
         for name in DOCUMENT_LINKS:
-            value = getattr(doc, name, None)
-            ids = value if isinstance(value, list) else [value] if value else []
+            ids = linked_ids(doc, name)
             if ids:
                 print(f"  {name}: {', '.join(ids)}")
     return 0

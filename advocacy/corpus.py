@@ -293,17 +293,14 @@ def check_links(corpus: Corpus) -> list[Problem]:
     problems = []
     for (kind, record_id), source in corpus.sources.items():
         record = corpus.records[kind][record_id]
-        for name, kinds in schema.LINKS.get(kind, {}).items():
-            value = getattr(record, name, None)
-            ids = value if isinstance(value, list) else [value] if value else []
-            for index, target in enumerate(ids):
-                if any(target in corpus.ids.get(k, ()) for k in kinds):
-                    continue
-                loc = (name, index) if isinstance(value, list) else (name,)
-                known = sorted(i for k in kinds for i in corpus.ids.get(k, ()))
-                label = " or ".join(kinds)
-                message = f"{dotted(loc)}: unknown {label} '{target}'{suggest(target, known)}"
-                problems.append(source.problem(loc, message))
+        for loc, target in schema.links_of(kind, record):
+            kinds = schema.LINKS[kind][loc[0]]
+            if any(target in corpus.ids.get(k, ()) for k in kinds):
+                continue
+            known = sorted(i for k in kinds for i in corpus.ids.get(k, ()))
+            label = " or ".join(kinds)
+            message = f"{dotted(loc)}: unknown {label} '{target}'{suggest(target, known)}"
+            problems.append(source.problem(loc, message))
     return problems
 
 

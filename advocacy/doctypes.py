@@ -117,7 +117,7 @@ class Part:
     numbered: bool = True
     children: tuple[Part, ...] = ()
     each: str | None = None
-    always: bool = False  # shown even when empty (references, once filled)
+    always: bool = False  # shown even when its fields are empty (references, back page)
     in_toc: bool = True
 
 
@@ -134,9 +134,14 @@ class DocumentSpec:
 
 
 REFERENCES = Part("references", "References", numbered=False, always=True)
-LEDGER = Part("evidence-ledger", "Annex: evidence ledger", numbered=False)
+LEDGER = Part("evidence-ledger", "Annex: evidence ledger", numbered=False, always=True)
 ABOUT = Part(
-    "about-this-document", "About this document", ("based_on",), numbered=False, in_toc=False
+    "about-this-document",
+    "About this document",
+    ("based_on",),
+    numbered=False,
+    always=True,
+    in_toc=False,
 )
 CONCLUSION = Part("conclusion", "Conclusion", ("conclusion",))
 

@@ -312,10 +312,10 @@ def _cites(corpus: Corpus, plan: Outline, top, key: str) -> bool:
     if top.id == "evidence-ledger":
         recs = [corpus.get("recommendation", i) for i in plan.recommendations()]
         return any(key in {schema.source_key(s) for s in rec.sources} for rec in recs)
+    own = {loc[0] for loc, found, _nth in cited_keys(plan.document, ()) if found == key}
     for section in top.walk():
-        for loc, found, _nth in cited_keys(plan.document, ()):
-            if found == key and loc[0] in section.fields:
-                return True
+        if own & set(section.fields):
+            return True
         for shown in section.records:
             for loc, found, _nth in cited_keys(corpus.get(shown.kind, shown.id), ()):
                 printed = loc[0] != "sources" or shown.kind in SOURCES_PRINTED
@@ -341,14 +341,10 @@ def _record_places(corpus: Corpus, kind: str, target: str) -> list[str]:
     places = []
     for (other_kind, other_id), source in corpus.sources.items():
         record = corpus.records[other_kind][other_id]
-        for name in schema.LINKS.get(other_kind, {}):
-            value = getattr(record, name, None)
-            ids = value if isinstance(value, list) else [value]
-            for index, linked in enumerate(ids):
-                if linked == target:
-                    loc = (name, index) if isinstance(value, list) else (name,)
-                    line, column = source.position(loc)
-                    places.append(f"  linked from {source.path}:{line}:{column} ({dotted(loc)})")
+        for loc, linked in schema.links_of(other_kind, record):
+            if linked == target:
+                line, column = source.position(loc)
+                places.append(f"  linked from {source.path}:{line}:{column} ({dotted(loc)})")
     return places
 
 

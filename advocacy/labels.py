@@ -227,7 +227,8 @@ def label_problems(corpus, templates: Path) -> list:
             problems.append(source.problem(("language",), message, "warning"))
             continue
         needed = needed or [m.id for m in extract(templates) if m.id]
-        missing = [m for m in needed if not (catalog.get(m) and catalog.get(m).string)]
+        labels = Labels(language, catalog, path)
+        missing = [m for m in needed if labels.text(m) is None]
         if missing:
             first = ", ".join(f"'{m}'" for m in missing[:3])
             more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""

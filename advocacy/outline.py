@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from advocacy import schema
 from advocacy.corpus import Corpus
-from advocacy.doctypes import DocumentBase, DocumentSpec, Part, spec_of
+from advocacy.doctypes import LEDGER, DocumentBase, DocumentSpec, Part, spec_of
 from advocacy.labels import SOURCE, Labels
 
 # A document's link fields and the kind of record each names.
@@ -103,7 +103,7 @@ def outline(corpus: Corpus, document: DocumentBase, labels: Labels | None = None
     ledger = spec.ledger if document.ledger is None else document.ledger
     sections, number = [], 0
     for part in spec.parts:
-        if part.id == "evidence-ledger" and not ledger:
+        if part.id == LEDGER.id and not ledger:
             continue
         if not _present(part, document):
             continue
@@ -115,7 +115,7 @@ def outline(corpus: Corpus, document: DocumentBase, labels: Labels | None = None
 
 
 def _present(part: Part, document: DocumentBase) -> bool:
-    if part.always or part.each or part.id == "evidence-ledger" or not part.in_toc:
+    if part.always or part.each:
         return True
     return any(getattr(document, name, None) for name in part.shows)
 
@@ -140,16 +140,19 @@ def _section(corpus, document, part: Part, number: str | None, level: int, label
 
 def _records(corpus: Corpus, document: DocumentBase, name: str) -> list[Shown]:
     kind = DOCUMENT_LINKS.get(name)
-    value = getattr(document, name, None)
-    if kind is None or not value:
+    if kind is None:
         return []
-    found = []
-    for record_id in value if isinstance(value, list) else [value]:
-        found.append(Shown(kind, record_id))
-        if kind == "engagement":
-            engagement = corpus.get("engagement", record_id)
-            for grouped in GROUPED:
-                found += [Shown(DOCUMENT_LINKS[grouped], i) for i in getattr(engagement, grouped)]
+    ids = schema.linked_ids(document, name)
+    return [shown for record_id in ids for shown in _with_grouped(corpus, kind, record_id)]
+
+
+def _with_grouped(corpus: Corpus, kind: str, record_id: str) -> list[Shown]:
+    """A record, and for an area of engagement the records it groups, in order."""
+    found = [Shown(kind, record_id)]
+    if kind == "engagement":
+        engagement = corpus.get(kind, record_id)
+        for grouped in GROUPED:
+            found += [Shown(DOCUMENT_LINKS[grouped], i) for i in getattr(engagement, grouped)]
     return found
 
 
@@ -160,9 +163,7 @@ def _one_record(corpus: Corpus, name: str, record_id: str, level: int) -> Sectio
     shown = Shown(kind, record_id)
     number = str(getattr(record, "number", "")) or None
     section = Section(shown.anchor, record_name(record), number, level, record=shown)
-    section.records = [shown]
-    for grouped in GROUPED if kind == "engagement" else ():
-        section.records += [Shown(DOCUMENT_LINKS[grouped], i) for i in getattr(record, grouped)]
+    section.records = _with_grouped(corpus, kind, record_id)
     return section
 
 

@@ -166,7 +166,7 @@ def document_context(corpus: Corpus, plan: Outline, views: Views) -> dict:
     project = views.fields(corpus.project)
     project.organisation = views.fields(corpus.project.organisation)
     records = {
-        name: views.records(kind, _ids(getattr(document, name, None)))
+        name: views.records(kind, schema.linked_ids(document, name))
         for name, kind in DOCUMENT_LINKS.items()
     }
     return {
@@ -179,10 +179,6 @@ def document_context(corpus: Corpus, plan: Outline, views: Views) -> dict:
         "ledger": ledger(corpus, plan, views) if plan.ledger else [],
         "references": Markup(PLACEHOLDER.format(REFERENCES)),
     }
-
-
-def _ids(value: str | list[str] | None) -> list[str]:
-    return value if isinstance(value, list) else [value] if value else []
 
 
 def render_document(env: jinja2.Environment, plan: Outline, context: dict, shown) -> str:

@@ -383,6 +383,22 @@ LINKS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+def linked_ids(record: BaseModel, name: str) -> list[str]:
+    """The ids a record's link field names; none when its type lacks the field."""
+    value = getattr(record, name, None)
+    return value if isinstance(value, list) else [value] if value else []
+
+
+def links_of(kind: str, record: BaseModel):
+    """(loc, id) for every id a record of kind links to, in the order written."""
+    for name in LINKS.get(kind, {}):
+        value = getattr(record, name, None)  # a document type may lack the field
+        if isinstance(value, list):
+            yield from (((name, index), target) for index, target in enumerate(value))
+        elif value:
+            yield (name,), value
+
+
 def prose_fields(model: type[BaseModel]) -> list[str]:
     """Names of the fields of model that hold Markdown prose."""
     return [
