@@ -647,14 +647,23 @@ def uncited(bib: Bibliography, cited: set[str]) -> list[Problem]:
 # ------------------------------------------------------------------- pandoc
 
 
-def call_pandoc(args: list[str], stdin: str) -> subprocess.CompletedProcess:
-    """Run the pandoc that comes with pypandoc-binary; an AdvocacyError if it cannot run."""
+def call_pandoc(
+    args: list[str], stdin: str, folder: str | Path | None = None
+) -> subprocess.CompletedProcess:
+    """Run the pandoc that comes with pypandoc-binary; an AdvocacyError if it cannot run.
+
+    pandoc always gets an empty data folder of its own (`folder`, or a
+    temporary one), so no user data file, template or filter is ever read.
+    """
+    if folder is None:
+        with tempfile.TemporaryDirectory(prefix="advocacy-") as own:
+            return call_pandoc(args, stdin, own)
     import pypandoc  # deferred: locating the binary costs time on every start
 
     try:
         command = pypandoc.get_pandoc_path()
         return subprocess.run(
-            [command, *args],
+            [command, *args, f"--data-dir={folder}"],
             input=stdin,
             capture_output=True,
             text=True,
@@ -681,22 +690,19 @@ def pandoc_problems(bib: Bibliography, keys: set[str]) -> list[Problem]:
         return []
     problems: list[Problem] = []
     exclude: set[str] = set()
-    with tempfile.TemporaryDirectory(prefix="advocacy-") as folder:
-        for round_ in range(PANDOC_ROUNDS):
-            mapped, notes = bib.subset_text(cited, exclude)
-            if round_ == 0:
-                problems.extend(notes)
-            done = call_pandoc(
-                ["--from=biblatex", "--to=csljson", f"--data-dir={folder}"], mapped.text
-            )
-            if done.returncode == 0:
-                break
-            problem, key = reading_problem(bib, mapped, done.stderr)
-            problems.append(problem)
-            if key is None or key in exclude:
-                break
-            exclude.add(key)
-            bib.broken.add(key)
+    for round_ in range(PANDOC_ROUNDS):
+        mapped, notes = bib.subset_text(cited, exclude)
+        if round_ == 0:
+            problems.extend(notes)
+        done = call_pandoc(["--from=biblatex", "--to=csljson"], mapped.text)
+        if done.returncode == 0:
+            break
+        problem, key = reading_problem(bib, mapped, done.stderr)
+        problems.append(problem)
+        if key is None or key in exclude:
+            break
+        exclude.add(key)
+        bib.broken.add(key)
     return problems
 
 

@@ -193,9 +193,9 @@ def _pandoc_style_defect(path: str, mtime: int, size: int) -> tuple[int, int, st
                 "--citeproc",
                 f"--bibliography={bib}",
                 f"--csl={path}",
-                f"--data-dir={folder}",
             ],
             "[@probe]\n\n::: {#refs}\n:::\n",
+            folder,
         )
     if done.returncode == 0:
         return None
@@ -370,9 +370,8 @@ def run_pandoc(source: str, bibtex: str, style: Path, lang: str) -> subprocess.C
             f"--csl={style}",
             "--metadata=link-citations=true",
             f"--metadata=lang={lang}",
-            f"--data-dir={folder}",  # no user data files: styles and locales are ours
         ]
-        return call_pandoc(args, source)
+        return call_pandoc(args, source, folder)
 
 
 # ------------------------------------------------------------------- pandoc's HTML
