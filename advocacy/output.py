@@ -255,24 +255,6 @@ class OutputFolder:
                 self._committed = True
         checkpoint("committed")
 
-    @contextmanager
-    def replacing(self, name: str) -> Iterator[Path]:
-        """Yield a scratch path to write; on success it replaces build/name."""
-        with self._writing():
-            path = self._scratch_file(name)
-        try:
-            with self._writing():
-                yield path
-                target = self.folder / name
-                _make_parents(target.parent, self.folder)
-                _move(path, target)
-        finally:
-            path.unlink(missing_ok=True)
-
-    def write(self, name: str, data: bytes) -> None:
-        with self.replacing(name) as path:
-            path.write_bytes(data)
-
     def _scratch_file(self, name: str) -> Path:
         handle, temporary = tempfile.mkstemp(prefix=f"{Path(name).name}.", dir=self.scratch)
         os.close(handle)

@@ -385,7 +385,8 @@ def test_an_error_after_a_commit_does_not_claim_nothing_changed(site, monkeypatc
         folder.stage("brief.html").write_text("<html>new</html>\n")
         folder.commit()
         _fail_inside(monkeypatch, "replace", out / "index.html", errno.ENOSPC, second=True)
-        folder.write("index.html", b"<html>new</html>\n")
+        folder.stage("index.html").write_bytes(b"<html>new</html>\n")
+        folder.commit()
     assert [str(p) for p in caught.value.problems] == [
         "build/index.html: error: no space left on the device; free some space and build again"
     ]
