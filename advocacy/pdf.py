@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from urllib.parse import unquote, urlsplit
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from advocacy.breaking import mark_breaks, unmarked
 from advocacy.errors import Problem
 
 MIME_TYPES = {
@@ -202,6 +204,195 @@ def _shape_svg_text_as_runs() -> None:
 _shape_svg_text_as_runs()
 
 
+# ------------------------------------------- text that copies back exactly
+#
+# WeasyPrint 70 (draw/text.py, draw_first_line) gives each glyph one
+# ToUnicode entry: the text of the cluster it was first drawn for. That cannot
+# say what a line of Thai, Khmer, Devanagari or Arabic is: a vowel sign drawn
+# before its consonant (मि), a character drawn as two glyphs (Thai ำ), two
+# drawn as one, a glyph shared by clusters, glyphs in visual order (right to
+# left), marks that readers place by position and misplace. PDF's answer is a
+# marked-content span whose /ActualText is the source text (ISO 32000-1
+# 14.9.4). The patch wraps the glyphs of a drawn line in such a span unless
+# they copy back exactly (one ToUnicode text each, in order, no marks); other
+# lines (English, Chinese, Korean) are drawn exactly as before.
+#
+# It also keeps the space WeasyPrint drops where a line breaks at one
+# (layout/inline.py: split_text_box leaves it between the lines,
+# remove_last_whitespace strips it): without it tagged text reads "one
+# social" as "onesocial" (14.8.2.5). The line's last glyph gets an /ActualText
+# of its own text and a space, or the space ends the line's /ActualText; and
+# the font's space glyph is drawn after the line (invisible) for readers that
+# do not read /ActualText.
+#
+# Upstream, draw_first_line would write the span itself for the clusters it
+# walks that are not one glyph to one character in logical order, and would
+# end the line's last word with the space it stripped.
+
+_EMPTY = 0x0FFFFFFF  # pango's PANGO_GLYPH_EMPTY: nothing drawn (a zero width space)
+_UNKNOWN = 0x10000000  # pango's PANGO_GLYPH_UNKNOWN_FLAG, with the code point
+
+
+def _drawn_line(stream, textbox) -> tuple[str, list[str | None], object]:
+    """(the text of textbox's drawn line in logical order, the text of each of
+    its glyphs' ToUnicode entries in drawing order, None for a glyph that has
+    none of its own (a part of a cluster), the Font of its last glyph)."""
+    from weasyprint.text.ffi import ffi
+
+    line, _index = textbox.pango_layout.get_first_line()
+    utf8 = textbox.pango_layout.text.encode()
+    pieces, mapped, font = [], [], None
+    run = line.runs[0] if line.runs != ffi.NULL else ffi.NULL
+    while run != ffi.NULL:
+        glyph_item, run = run.data, run.next
+        item = glyph_item.item
+        pieces.append((item.offset, utf8[item.offset : item.offset + item.length].decode()))
+        font, _size = stream.add_font(item.analysis.font)
+        glyphs = glyph_item.glyphs
+        for info in glyphs.glyphs[0 : glyphs.num_glyphs]:
+            glyph = info.glyph
+            if glyph == _EMPTY:
+                continue
+            if glyph & _UNKNOWN:
+                mapped.append(chr(glyph - _UNKNOWN))
+            else:
+                mapped.append(font.to_unicode.get(glyph) or None)
+    source = "".join(text for _offset, text in sorted(pieces))
+    return source, mapped, font
+
+
+def _actual_text(text: str) -> list:
+    """The operators that open a span whose /ActualText is text."""
+    import pydyf
+
+    return [b"/Span", pydyf.Dictionary({"ActualText": pydyf.String(text)}), b"BDC"]
+
+
+def _space_glyph(font) -> bytes | None:
+    """A TJ of the space glyph font has drawn, if it has drawn one."""
+    glyph = next((glyph for glyph, text in font.to_unicode.items() if text == " "), None)
+    if glyph is None:
+        return None
+    return (f"[<{glyph:02x}>] TJ" if font.bitmap else f"[<{glyph:04x}>] TJ").encode()
+
+
+def _exact(source: str, mapped: list[str | None]) -> bool:
+    """Whether glyphs whose ToUnicode texts are mapped copy back as source:
+    one text for each, in order, and no marks (which readers put in place
+    by the glyphs' positions, and misplace)."""
+    if None in mapped or source != unicodedata.normalize("NFC", "".join(mapped)):
+        return False
+    return not any(unicodedata.category(character)[0] == "M" for character in source)
+
+
+TJ = re.compile(rb"^\[(.*)\] TJ$", re.DOTALL)
+GLYPHS = re.compile(rb"<([0-9a-f]*)>")
+
+
+def _split_last_glyph(operation: bytes, digits: int) -> tuple[bytes, bytes, int] | None:
+    """A TJ operation as (a TJ of all but its last glyph, a TJ of that glyph
+    and what follows it, the glyph), or None if it draws no glyph."""
+    found = TJ.match(operation)
+    strings = list(GLYPHS.finditer(found[1])) if found else []
+    last = next((string for string in reversed(strings) if len(string[1]) >= digits), None)
+    if last is None:
+        return None
+    body, end = found[1], last.end(1)
+    head, tail = body[: end - digits] + b">", b"<" + body[end - digits :]
+    return b"[" + head + b"] TJ", b"[" + tail + b"] TJ", int(body[end - digits : end], 16)
+
+
+def _space_after_last_glyph(stream, start: int, font) -> bool:
+    """Wrap the last glyph drawn since start in a span whose /ActualText is
+    its own text and a space; False if there is none."""
+    digits = 2 if font.bitmap else 4
+    for at in range(len(stream.stream) - 1, start - 1, -1):
+        operation = stream.stream[at]
+        split = _split_last_glyph(operation, digits) if isinstance(operation, bytes) else None
+        if split:
+            head, tail, glyph = split
+            text = font.to_unicode.get(glyph, "") + " "
+            stream.stream[at : at + 1] = [head, *_actual_text(text), tail, b"EMC"]
+            return True
+    return False
+
+
+def _copied_exactly(draw_first_line):
+    """draw_first_line, with the glyphs of a line that would not copy back
+    exactly in an /ActualText span, and the space dropped at its end kept."""
+
+    def draw(stream, textbox, *args, **kwargs):
+        start = len(stream.stream)
+        emojis = draw_first_line(stream, textbox, *args, **kwargs)
+        if len(stream.stream) == start:
+            return emojis
+        source, mapped, font = _drawn_line(stream, textbox)
+        source = unmarked(source)
+        ends_at_space = getattr(textbox, "ends_at_space", False)
+        exact = _exact(source, mapped)
+        if not exact or (ends_at_space and not _space_after_last_glyph(stream, start, font)):
+            stream.stream[start:start] = _actual_text(source + " " * ends_at_space)
+            stream.stream.append(b"EMC")
+        space = _space_glyph(font) if ends_at_space else None
+        if space:  # for readers without /ActualText; drawn after the line, invisible
+            stream.stream.append(space)
+        return emojis
+
+    draw.copies_exactly = True
+    return draw
+
+
+def _noting_spaces_at_breaks(split_text_box):
+    """split_text_box, noting on the line's part of the box whether the line
+    ends where the text had a space (the space itself is in neither part)."""
+
+    def split(context, box, available_width, skip, *args, **kwargs):
+        new_box, resume, preserved = split_text_box(
+            context, box, available_width, skip, *args, **kwargs
+        )
+        if new_box is not None:
+            text = box.text.encode()
+            new_box.ends_at_space = bool(
+                resume and not preserved and resume > (skip or 0) and text[resume - 1] == 0x20
+            )
+        return new_box, resume, preserved
+
+    return split
+
+
+def _noting_stripped_spaces(remove_last_whitespace):
+    """remove_last_whitespace, noting on the text box it shortened that its
+    line ends where the text had a space."""
+    from weasyprint.formatting_structure import boxes
+
+    def remove(context, line):
+        box = line
+        while isinstance(box, (boxes.LineBox, boxes.InlineBox)) and box.children:
+            box = box.children[-1]
+        before = box.text if isinstance(box, boxes.TextBox) else None
+        remove_last_whitespace(context, line)
+        if before is not None and box.text != before:
+            box.ends_at_space = True
+
+    return remove
+
+
+def _copy_text_exactly() -> None:
+    import weasyprint.draw.text as text_module
+    import weasyprint.layout.inline as inline_module
+
+    if getattr(text_module.draw_first_line, "copies_exactly", False):
+        return
+    text_module.draw_first_line = _copied_exactly(text_module.draw_first_line)
+    inline_module.split_text_box = _noting_spaces_at_breaks(inline_module.split_text_box)
+    inline_module.remove_last_whitespace = _noting_stripped_spaces(
+        inline_module.remove_last_whitespace
+    )
+
+
+_copy_text_exactly()
+
+
 def write_pdf(
     html: str,
     base: Path,
@@ -225,6 +416,7 @@ def write_pdf(
     fetcher = ProjectFetcher(routes)
     with captured_log() as records:
         source = weasyprint.HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher)
+        mark_breaks(source.etree_element)  # words of Lao, Khmer, Burmese and Thai
         drawn = source.render()
         drawn.write_pdf(
             target,
