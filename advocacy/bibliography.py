@@ -5,7 +5,8 @@ duplicate keys, entries that do not parse (unbalanced braces, a missing comma),
 undefined @string macros, a crossref to no entry, bytes that are not UTF-8.
 The CSL processor gets only the entries a document cites, without the fields
 that are never printed, and with what pandoc would misread put right: LaTeX
-accents decoded to Unicode, a '%' escaped, a month with its day split in two.
+accents decoded to Unicode, a '%' escaped, a month with its day split in two,
+names in scripts citeproc would misplace put in their script's order.
 `pandoc_problems` reads that same text with pandoc before anything is built,
 so a check that passes means pandoc can read every cited entry.
 """
@@ -519,7 +520,121 @@ def _value_edits(entry: Entry, f, value_at: int, bib: Bibliography, notes: list[
         return [(0, len(f.value), f"{{{found[0]}}}")], None if has_day else found[1]
     if name in RAW_FIELDS:
         return [], None
+    if name in NAME_FIELDS:
+        edits = _name_edits(f.value, parts)
+        if edits:
+            return edits, None
     return _text_edits(f.value, parts) + _protection_edits(f.key, f.value, parts), None
+
+
+# ------------------------------------------------------------------- names
+
+# citeproc (jgm/citeproc, isByzantineName) shows a name by its family name: one
+# with any letter of Latin, Greek, Cyrillic, Hebrew, Arabic or Thai is
+# "romanesque" (Given Family, or Family, Given where the style inverts it);
+# any other is shown family then given with no space, as CSL 1.0.2
+# ("Name-part Order") says of names that are not Latin or Cyrillic. That suits
+# CJK names but glues Indic ones; and pandoc, reading "First Last", takes the
+# words of a caseless script before the last for particles, so a Thai given
+# name is printed as if it were "von". So names are written for pandoc in their
+# script's order, told by the script of a name's first letter (the first word
+# of its Unicode name):
+INDIC = (
+    "DEVANAGARI", "BENGALI", "GURMUKHI", "GUJARATI", "ORIYA", "TAMIL", "TELUGU", "KANNADA",
+    "MALAYALAM", "SINHALA",
+)  # fmt: skip
+NAME_ORDERS = {
+    # as a Latin name: "शर्मा, प्रिया" where inverted, "प्रिया शर्मा" after, cited "शर्मा"
+    **dict.fromkeys(INDIC, "romanesque"),
+    # given name first and cited in full, as Thai (and Lao) practice: "สมชาย ใจดี"
+    "THAI": "given-first",
+    "LAO": "given-first",
+    # family name first, spaced, in full: "ហ៊ុន សែន"
+    "KHMER": "family-first",
+    "MYANMAR": "family-first",
+    # family then given, no space, in full (GB/T 7714: a surname alone does not
+    # tell Chinese, Japanese or Korean authors apart); authors next to one
+    # another joined as one name by the enumeration comma, or the middle dot
+    # Korean uses, so that no English ", and" stands between them
+    **dict.fromkeys(("CJK", "HIRAGANA", "KATAKANA", "IDEOGRAPHIC", "BOPOMOFO"), "han"),
+    "HANGUL": "hangul",
+}
+JOINERS = {"han": "、", "hangul": "·"}
+# Put after a romanesque family name, so that citeproc finds a letter it counts
+# as Latin (U+200E is one); the citations module takes it out of pandoc's output.
+MARK = "\u200e\ue003"
+NAME_FIELDS = {
+    "author", "bookauthor", "editor", "editora", "editorb", "editorc", "translator",
+    "annotator", "commentator", "introduction", "foreword", "afterword", "holder",
+}  # fmt: skip
+AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+
+
+def name_order(text: str) -> str | None:
+    """The NAME_ORDERS entry for the script of text's first letter; None for the rest."""
+    for char in text:
+        if unicodedata.category(char).startswith("L"):
+            return NAME_ORDERS.get(unicodedata.name(char, "").split(" ")[0])
+    return None
+
+
+def _name_edits(value: str, parts) -> list[tuple[int, int, str]]:
+    """Rewrite a list of names for pandoc when one of them is in a script NAME_ORDERS has."""
+    if len(parts) != 1 or parts[0][2] == "word":
+        return []
+    start, end, _ = parts[0]
+    inner = value[start + 1 : end - 1]
+    if not any(name_order(c) for c in set(inner)):
+        return []
+    names: list[tuple[str | None, str]] = []
+    for raw in _split_top(decode_latex(inner), AND):
+        order = name_order(raw.replace("{", "").replace("}", ""))
+        if order in JOINERS and names and names[-1][0] == order:
+            names[-1] = (order, names[-1][1] + JOINERS[order] + _written(raw, ""))
+        else:
+            names.append((order, _for_pandoc(raw, order)))
+    text = " and ".join(f"{{{n}}}" if o in JOINERS else n for o, n in names)
+    text = re.sub(r"(?<!\\)%", r"\\%", text)
+    return [(start + 1, end - 1, text)]
+
+
+def _for_pandoc(raw: str, order: str | None) -> str:
+    """One name as pandoc is to read it, for citeproc to show it in its script's order."""
+    if order == "romanesque":
+        parts = _split_top(raw, re.compile(r"\s*,\s*"))
+        if len(parts) == 1:  # "प्रिया शर्मा": the last word is the family name
+            words = _split_top(raw, re.compile(r"\s+"))
+            parts = [words[-1], " ".join(words[:-1])] if len(words) > 1 else words
+        return ", ".join([parts[0] + MARK, *parts[1:]])
+    if order in ("given-first", "family-first"):
+        return "{" + _written(raw, " ", order == "family-first") + "}"
+    return raw if order is None else _written(raw, "")
+
+
+def _written(raw: str, space: str, family_first: bool = True) -> str:
+    """A name as one text: words as written, or "Family, Given" put in order."""
+    parts = [p.replace("{", "").replace("}", "") for p in _split_top(raw, re.compile(r"\s*,\s*"))]
+    if len(parts) == 1:
+        return space.join(parts[0].split())
+    family, given = parts[0], parts[-1]
+    suffix = parts[1:-1]
+    return space.join([family, given, *suffix] if family_first else [given, family, *suffix])
+
+
+def _split_top(text: str, separator: re.Pattern) -> list[str]:
+    """text split at the separators outside braces, each piece stripped, empty ones dropped."""
+    pieces, depth, start, pos = [], 0, 0, 0
+    while pos < len(text):
+        c = text[pos]
+        depth += (c == "{") - (c == "}")
+        match = separator.match(text, pos) if depth == 0 else None
+        if match and match.end() > pos:
+            pieces.append(text[start:pos])
+            start = pos = match.end()
+            continue
+        pos += 1
+    pieces.append(text[start:])
+    return [p.strip() for p in pieces if p.strip()]
 
 
 # ------------------------------------------------------------------- reading

@@ -19,7 +19,13 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from advocacy.bibliography import Bibliography, call_pandoc, pandoc_reason, reading_problem
+from advocacy.bibliography import (
+    MARK,
+    Bibliography,
+    call_pandoc,
+    pandoc_reason,
+    reading_problem,
+)
 from advocacy.errors import ContentError, Problem
 
 KEY = r"[A-Za-z0-9_](?:[\w:.#$%&+?<>~/-]*[\w])?"
@@ -357,7 +363,10 @@ def _notes_list(notes: list[str]) -> str:
 
 
 def run_pandoc(source: str, bibtex: str, style: Path, lang: str) -> subprocess.CompletedProcess:
-    """Run pandoc's citeproc on source, with bibtex as the bibliography, lang a CSL locale."""
+    """Run pandoc's citeproc on source, with bibtex as the bibliography, lang a CSL locale.
+
+    Its output is given without the MARK the bibliography puts after some names.
+    """
     with tempfile.TemporaryDirectory(prefix="advocacy-") as folder:
         bib = Path(folder) / "cited.bib"
         bib.write_text(bibtex, encoding="utf-8")
@@ -371,7 +380,9 @@ def run_pandoc(source: str, bibtex: str, style: Path, lang: str) -> subprocess.C
             "--metadata=link-citations=true",
             f"--metadata=lang={lang}",
         ]
-        return call_pandoc(args, source, folder)
+        done = call_pandoc(args, source, folder)
+    done.stdout = done.stdout.replace(MARK, "")
+    return done
 
 
 # ------------------------------------------------------------------- pandoc's HTML
