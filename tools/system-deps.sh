@@ -19,7 +19,12 @@ has_lib 'libpango-1.0.so.0' || missing+=(libpango-1.0-0)
 has_lib 'libpangoft2-1.0.so.0' || missing+=(libpangoft2-1.0-0)
 has_lib 'libharfbuzz-subset.so.0' || missing+=(libharfbuzz-subset0)
 command -v fc-list >/dev/null || missing+=(fontconfig)
-{ has_font "Noto Sans" && has_font "Noto Serif"; } || missing+=(fonts-noto-core)
+# fonts-noto-core: Latin, and the faces of the region's other scripts.
+for family in "Noto Sans" "Noto Serif" "Noto Sans Thai" "Noto Sans Lao" "Noto Sans Khmer" \
+  "Noto Sans Myanmar" "Noto Sans Sinhala" "Noto Sans Devanagari" "Noto Sans Bengali" \
+  "Noto Sans Tamil" "Noto Naskh Arabic" "Noto Nastaliq Urdu"; do
+  has_font "$family" || { missing+=(fonts-noto-core); break; }
+done
 has_font "Noto Sans CJK SC" || missing+=(fonts-noto-cjk)
 command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null || missing+=(poppler-utils)
 if [ "${1:-}" = "test" ]; then
