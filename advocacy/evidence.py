@@ -12,6 +12,7 @@ Three things read the links that content already holds (a recommendation
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -158,20 +159,27 @@ def _plain(value: str) -> str:
 
 # ------------------------------------------------------------------- lints
 
-# Digits are any script's (\d matches ๔๐ and ४०); the words are those of the
-# languages the label catalogs ship: "peratus", "persen", "phần trăm",
-# "ร้อยละ", "प्रतिशत", "百分之四十", "四成", ...
-CJK_NUMERAL = "〇零一二两三四五六七八九十百千万"
+# Digits of every script are read as the ASCII digits of the same value
+# (unicodedata.decimal: ๔๐, ४०, ៤០, ৪০ and full-width ４０ are 40), so one set
+# of patterns reads them all. The words are those of the languages the label
+# catalogs ship (templates/locale/*.po): for per cent, money and large numbers.
+LANGUAGES = ("ms", "id", "th", "vi", "km", "fil", "zh", "hi", "ne")
+CJK_DIGIT = "〇零一二两三四五六七八九"
+CJK_UNIT = "十百千万萬亿億"
+CJK_NUMERAL = CJK_DIGIT + CJK_UNIT
+# Scripts written without spaces between words: a number in them touches letters.
+UNSPACED = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
 PERCENT = (
-    r"\d[\d.,]*\s?(?:%|％|per\s?cent\b|percent\b|peratus\b|persen\b|porsiyento\b"
-    r"|phần trăm|प्रतिशत)"
-    rf"|ร้อยละ\s?\d|百分之[{CJK_NUMERAL}\d]+|[一二三四五六七八九]成"
+    r"\d[\d.,]*\s?(?:%|％|per\s?cent\b|percent\b|peratus\b|persen\b|porsiyento\b|porsyento\b"
+    r"|bahagdan\b|phần trăm|प्रतिशत|เปอร์เซ็นต์|ភាគរយ)"
+    rf"|(?:ร้อยละ|bahagdan|ភាគរយ)\s?\d|百分之[{CJK_NUMERAL}\d]+|[一二三四五六七八九]成"
 )
 MONEY = (
-    r"(?:[$€£¥₹₫₱฿៛৳]\s?\d[\d.,]*|\b(?:RM|Rp|Rs\.?)\s?\d[\d.,]*"
+    r"(?:[$€£¥₹₫₱฿៛৳]\s?\d[\d.,]*|\b(?:RM|Rp|Rs\.?|PHP|MYR|IDR|THB|VND|KHR|USD)\s?\d[\d.,]*"
     r"|\b\d[\d.,]*\s?(?:million|billion|trillion|USD|EUR|dollars|juta|bilion|triliun|ringgit"
-    r"|rupiah|riel|baht|đồng|rupees?|triệu|tỷ|ล้าน|บาท|ริงกิต|रुपये|रुपया|करोड़|लाख)"
-    rf"|\d[\d.,]*\s?(?:万|亿|元)|[{CJK_NUMERAL}]+(?:万|亿)?元)"
+    r"|rupiah|riel|baht|đồng|rupees?|triệu|tỷ|piso|milyon|bilyon|ล้าน|บาท|ริงกิต|รูเปียห์"
+    r"|រៀល|ដុល្លារ|លាន|रुपये|रुपया|रुपैयाँ|करोड़|लाख)"
+    rf"|\d[\d.,]*\s?(?:千|万|萬|亿|億|元)|[{CJK_NUMERAL}]+(?:万|亿)?元)"
 )
 SHARE = (
     r"\b(?:one|two|three|four|five)[- ]in[- ](?:two|three|four|five|ten)\b"
@@ -180,21 +188,55 @@ SHARE = (
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 # A count: a number that is not a year, a date, a section or document number.
 COUNT = (
-    r"(?<![\w./-])(?<!No\. )(?<!resolution )(?<!Resolution )"
-    r"(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?(?![\w/.-]*\d)(?! (?:" + MONTHS + r"))"
+    rf"(?<![^\W{UNSPACED}])(?<![./-])(?<!No\. )(?<!resolution )(?<!Resolution )"
+    r"(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?"
+    rf"(?!(?:(?![{UNSPACED}])[\w/.-])*\d)(?! (?:" + MONTHS + r"))"
+    # CJK numerals with a unit: 四十, 五千, 三百万; not 十一月 or 二十日 (dates)
+    rf"|[一二三四五六七八九两十][{CJK_NUMERAL}]*[{CJK_UNIT}][{CJK_NUMERAL}]*(?![月日号])"
 )
 FIGURE = re.compile(f"{PERCENT}|{MONEY}|{SHARE}|{COUNT}", re.IGNORECASE)
+
+
+def _month_names() -> str:
+    """The months of the shipped languages (CLDR, by babel), for DATE; English as written."""
+    from babel.dates import get_month_names
+
+    names = set()
+    for language in LANGUAGES:
+        names |= set(get_month_names("wide", locale=language).values())
+        short = get_month_names("abbreviated", locale=language).values()
+        names |= {name for name in short if not name.isascii()}  # ม.ค., जन॰, 5月
+    return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+
+
 DATE = re.compile(
     rf"\b(?:\d{{1,2}}\s+)?(?:{MONTHS})(?:\s+\d{{1,2}},?)?(?:\s+\d{{4}})?\b"
     rf"|\b\d{{1,2}}\s+(?:{MONTHS})\b"
+    rf"|(?:\d{{1,2}}\s*)?(?<![A-Za-z])(?:{_month_names()})(?![A-Za-z])"
+    r"(?:\s*\d{1,2}\b,?)?(?:\s*\d{4}\b)?"
+    # 2024年, 5日, ngày 5; a Thai year, often of the Buddhist Era: ปี 2567, พ.ศ. 2567
+    r"|\d{1,4}\s?年|\d{1,2}\s?[日号]|\bngày\s+\d{1,2}\b|(?:ปี|พ\.ศ\.|ค\.ศ\.)\s?\d{4}"
 )
 # A sentence ends at . ! or ? followed by a capital or a digit, except after
-# the abbreviations that precede numbers and names.
+# the abbreviations that precede numbers and names, and a full stop after a
+# letter of a script that ends no sentence with one (Thai พ.ศ., ม.ค.).
 SENTENCE_END = re.compile(
     r"(?<!\bNo\.)(?<!\bno\.)(?<!\bp\.)(?<!\bpp\.)(?<!\bchap\.)(?<!\bvol\.)(?<!\bDr\.)"
-    r"(?<!\bal\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.!?])\s+(?=[A-Z0-9(\[*])"
+    rf"(?<!\bal\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<![{UNSPACED}]\.)(?<=[.!?])\s+(?=[A-Z0-9(\[*])"
     r"|(?<=[。！？।॥])\s*"  # Chinese and Japanese full stops, the Devanagari danda
 )
+
+
+class _AsciiDigits(dict):
+    """str.translate table: each decimal digit of any script to the ASCII digit of its value."""
+
+    def __missing__(self, code: int) -> str:
+        value = unicodedata.decimal(chr(code), None)
+        self[code] = chr(code) if value is None else str(value)
+        return self[code]
+
+
+ASCII_DIGITS = _AsciiDigits()
 
 
 def figures_without_citation(text: str) -> list[str]:
@@ -202,7 +244,8 @@ def figures_without_citation(text: str) -> list[str]:
     found = []
     for sentence in SENTENCE_END.split(re.sub(r"\s+", " ", text).strip()):
         prose = re.sub(r"\[[^\]]*@[^\]]*\]", "", sentence)  # a citation's own numbers
-        if FIGURE.search(DATE.sub("", prose)) and not clusters_in(sentence):
+        prose = DATE.sub("", prose.translate(ASCII_DIGITS))
+        if FIGURE.search(prose) and not clusters_in(sentence):
             found.append(sentence)
     return found
 
