@@ -23,6 +23,7 @@ from advocacy.content import leaves, link_out
 from advocacy.corpus import Corpus, cited_keys, prose_problems, read_corpus, record_models
 from advocacy.coverage import coverage_problems
 from advocacy.doctypes import DocumentBase
+from advocacy.editions import edition, edition_problems, output_name
 from advocacy.errors import ContentError, Problem, suggest
 from advocacy.evidence import evidence_file, lints
 from advocacy.labels import Labels, label_problems
@@ -50,7 +51,7 @@ class Project:
 
 @dataclass
 class Built:
-    id: str
+    id: str  # the document's id; with .LANG for an edition that is not the source
     document: DocumentBase
     html: Path
     pdf: Path | None
@@ -75,6 +76,8 @@ def load_project(paths: Paths, strict: bool = False) -> Project:
     problems.extend(prose_problems(corpus))
     problems.extend(lints(corpus))
     problems.extend(label_problems(corpus, paths.templates))
+    if not any(p.level == "error" for p in problems):  # editions need every record they print
+        problems.extend(edition_problems(corpus))
     problems.extend(coverage_problems(corpus, paths.templates / "fonts"))
     cited = {key for source, model in record_models(corpus) for _, key, _ in cited_keys(model, ())}
     problems.extend(pandoc_problems(bib, cited))  # before missing_fields: it marks bib.broken
@@ -139,14 +142,19 @@ def render_html(project: Project, document: DocumentBase) -> str:
     return render_page(project, document).html
 
 
-def render_page(project: Project, document: DocumentBase) -> Page:
-    """The document's HTML, its reference list and its outline."""
+def render_page(project: Project, document: DocumentBase, corpus: Corpus | None = None) -> Page:
+    """The document's HTML, its reference list and its outline.
+
+    corpus is the corpus as the document's edition sees it (editions.edition);
+    by default the project's own.
+    """
+    corpus = corpus or project.corpus
     citer = Citer()
-    views = Views(project.corpus, citer, project.paths.templates)
+    views = Views(corpus, citer, project.paths.templates)
     labels = Labels.load(project.paths.templates, document.language, document.calendar)
     env = environment(project.paths, labels)
-    plan = outline(project.corpus, document, labels)
-    context = document_context(project.corpus, plan, views)
+    plan = outline(corpus, document, labels)
+    context = document_context(corpus, plan, views)
     context["stylesheet"] = stylesheet(project.paths)
     html = render_document(env, plan, context, project.paths.shown)
     style = document_style(project.paths, document.citation_style)
@@ -177,29 +185,32 @@ def build(
     from advocacy.pdf import problems as pdf_problems
 
     project = project or load_project(paths)
-    documents = project.corpus.documents
-    chosen = only or list(documents)
+    chosen = editions_chosen(project.corpus, only)
     built, problems = [], []
     with OutputFolder(paths.build, shown=paths.shown(paths.build)) as out:
         # rendered inside: pandoc's temporaries, like WeasyPrint's, are in build/.partial/tmp
-        pages_html = {doc_id: render_page(project, documents[doc_id]) for doc_id in chosen}
-        for doc_id, page in pages_html.items():
+        pages_html = {
+            name: render_page(project, document, corpus)
+            for name, (document, corpus) in chosen.items()
+        }
+        for name, page in pages_html.items():
+            document, corpus = chosen[name]
             html = page.html
-            out.stage(f"{doc_id}.html").write_bytes(html.encode("utf-8"))
-            item = Built(doc_id, documents[doc_id], paths.build / f"{doc_id}.html", None, None)
+            out.stage(f"{name}.html").write_bytes(html.encode("utf-8"))
+            item = Built(name, document, paths.build / f"{name}.html", None, None)
             anchors: dict[str, int] = {}
             if pdf:
-                rendered = write_pdf(out.stage(f"{doc_id}.pdf"), html, project, doc_id)
-                item.pdf, item.pages = paths.build / f"{doc_id}.pdf", rendered.pages
+                rendered = write_pdf(out.stage(f"{name}.pdf"), html, project, document.id)
+                item.pdf, item.pages = paths.build / f"{name}.pdf", rendered.pages
                 anchors = rendered.anchors
-                problems.extend(check_budget(project, page.outline, rendered))
+                problems.extend(check_budget(project, page.outline, rendered, name))
                 item.warnings = pdf_problems(rendered)
                 if project.strict:
                     problems.extend(p.as_error() for p in item.warnings)
             trace = evidence_file(
-                project.corpus, project.bibliography, page.outline, page.references, anchors
+                corpus, project.bibliography, page.outline, page.references, anchors
             )
-            out.stage(f"{doc_id}.evidence.json").write_text(
+            out.stage(f"{name}.evidence.json").write_text(
                 trace.model_dump_json(indent=2) + "\n", encoding="utf-8"
             )
             built.append(item)
@@ -211,7 +222,29 @@ def build(
     return built
 
 
-def check_budget(project: Project, plan: Outline, rendered) -> list[Problem]:
+def edition_names(corpus: Corpus) -> dict[str, tuple[DocumentBase, str]]:
+    """Every edition of every document by its output name: (document, language)."""
+    return {
+        output_name(document, language): (document, language)
+        for document in corpus.documents.values()
+        for language in document.edition_languages()
+    }
+
+
+def editions_chosen(corpus: Corpus, only: list[str] | None) -> dict[str, tuple]:
+    """(document as the edition sees it, the edition's corpus) by output name.
+
+    A document id chooses all its editions; `id.lang` one of them.
+    """
+    chosen = {}
+    for name, (document, language) in edition_names(corpus).items():
+        if only is None or document.id in only or name in only:
+            view = edition(corpus, document.id, language)
+            chosen[name] = (view.documents[document.id], view)
+    return chosen
+
+
+def check_budget(project: Project, plan: Outline, rendered, name: str) -> list[Problem]:
     """An error when a document is longer than its type's page limit.
 
     It names the outline's longest sections, measured in the PDF.
@@ -226,10 +259,13 @@ def check_budget(project: Project, plan: Outline, rendered) -> list[Problem]:
     longest = sorted(measured, key=lambda section: -section[1])[:3]
     sections = ", ".join(f"'{title}' {length:.1f}" for title, length in longest)
     message = (
-        f"{doc_id} is {rendered.pages} pages, over the limit of {limit} for a "
+        f"{name} is {rendered.pages} pages, over the limit of {limit} for a "
         f"{document.type}; cut the longest sections (pages): {sections}"
     )
     source = project.corpus.sources[("document", doc_id)]
+    own = project.corpus.translations.get(("document", doc_id, document.language))
+    if own is not None and own.page_limit:  # the edition's own budget
+        source = own.source
     return [source.problem(("page_limit",) if document.page_limit else ("type",), message)]
 
 
@@ -277,20 +313,35 @@ def copy_assets(out: OutputFolder, project: Project) -> None:
 
 
 def write_index(out: OutputFolder, project: Project) -> None:
-    """build/index.html: every document with its type, date and page count."""
+    """build/index.html: every document, its editions grouped, with type, date and pages."""
     from advocacy.pdf import page_count
 
     env = environment(project.paths)
-    rows = []
-    for doc_id, document in project.corpus.documents.items():
-        if out.current(f"{doc_id}.html") is None:  # neither built now nor before
-            continue
-        pdf = out.current(f"{doc_id}.pdf")
-        pages = page_count(pdf) if pdf is not None else None
-        rows.append({"id": doc_id, "doc": document, "pages": pages, "has_pdf": pdf is not None})
+    groups = []
+    for doc_id, source in project.corpus.documents.items():
+        rows = []
+        for language in source.edition_languages():
+            name = output_name(source, language)
+            if out.current(f"{name}.html") is None:  # neither built now nor before
+                continue
+            document = edition(project.corpus, doc_id, language).documents[doc_id]
+            labels = Labels.load(project.paths.templates, language, document.calendar)
+            pdf = out.current(f"{name}.pdf")
+            rows.append(
+                {
+                    "id": name,
+                    "doc": document,
+                    "date": labels.date(document.date),
+                    "translation": language != source.edition_languages()[0],
+                    "pages": page_count(pdf) if pdf is not None else None,
+                    "has_pdf": pdf is not None,
+                }
+            )
+        if rows:
+            groups.append(rows)
     context = {
         "project": project.corpus.project,
-        "rows": rows,
+        "groups": groups,
         "stylesheet": stylesheet(project.paths),
     }
     page = render_template(env, "index.html.j2", context, project.paths.shown, "the index")

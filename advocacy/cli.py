@@ -1,4 +1,4 @@
-"""Command line: `advocacy build | check | list | trace | schema`.
+"""Command line: `advocacy build | check | list | trace | translations | catalog | schema`.
 
 Exit status (the README's table says the same):
 
@@ -92,6 +92,23 @@ def parser() -> argparse.ArgumentParser:
     trace_cmd = command("trace", "show where a record or citation key is used")
     trace_cmd.add_argument("id", metavar="ID", help="a record id or a citation key")
     command("catalog", "write templates/locale/advocacy.pot and update each language's .po")
+    tr = command(
+        "translations",
+        "show, per edition, the fields translated, missing and stale; start or stamp a translation",
+    )
+    tr.add_argument(
+        "--new",
+        nargs=2,
+        metavar=("DOCUMENT_ID", "LANG"),
+        help="write a NAME.LANG.yaml to fill in for each record the edition prints that has none",
+    )
+    tr.add_argument(
+        "--stamp",
+        nargs="+",
+        metavar=("FILE", "FIELD"),
+        help="record that FILE's translations (or only the FIELDs named) are of the source "
+        "as it is now",
+    )
     schema_cmd = command("schema", "write JSON Schema files for editors")
     schema_cmd.add_argument(
         "--dir", type=Path, default=None, help="where to write them (default: ROOT/schemas)"
@@ -144,11 +161,12 @@ def report_bug(exc: Exception) -> int:
 
 
 def cmd_build(args, paths: Paths) -> int:
-    from advocacy.build import build, load_project
+    from advocacy.build import build, edition_names, load_project
 
     project = load_project(paths, args.strict)
     only = args.documents or None
-    known = project.corpus.documents
+    known = [*project.corpus.documents, *edition_names(project.corpus)]
+    known = list(dict.fromkeys(known))
     for doc_id in only or []:
         if doc_id not in known:
             raise UsageError(
@@ -173,11 +191,10 @@ def cmd_check(args, paths: Paths) -> int:
     _print_notes(project.notes, levels={"warning", "info"})
     total = sum(len(records) for records in project.corpus.records.values())
     warnings = sum(1 for note in project.notes if note.level == "warning")
-    print(
-        f"content is valid: {plural(total, 'record')}, "
-        f"{plural(len(project.bibliography.keys), 'reference')}, "
-        f"{plural(warnings, 'warning')}"
-    )
+    translations = len(project.corpus.translations)
+    counts = [plural(total, "record"), plural(len(project.bibliography.keys), "reference")]
+    counts += [plural(translations, "translation")] if translations else []
+    print(f"content is valid: {', '.join(counts)}, {plural(warnings, 'warning')}")
     return 0
 
 
@@ -197,6 +214,8 @@ def cmd_list(args, paths: Paths) -> int:
     for doc_id, doc in corpus.documents.items():
         print(f"{doc_id}  ({spec_of(doc).label}, {doc.date})")
         print(f"  {doc.title}")
+        if len(doc.edition_languages()) > 1:
+            print(f"  editions: {', '.join(doc.edition_languages())}")
         for name in DOCUMENT_LINKS:
             ids = linked_ids(doc, name)
             if ids:
@@ -246,6 +265,103 @@ def cmd_trace(args, paths: Paths) -> int:
     return 0
 
 
+def cmd_translations(args, paths: Paths) -> int:
+    from advocacy import editions
+    from advocacy.corpus import read_corpus
+    from advocacy.errors import ContentError
+
+    corpus, problems = read_corpus(paths.content, paths.root)
+    errors = [p for p in problems if p.level == "error"]
+    if errors:
+        raise ContentError(errors)
+    if args.new:
+        return _new_translation(corpus, paths, *args.new)
+    if args.stamp:
+        return _stamp_translation(corpus, paths, Path(args.stamp[0]), args.stamp[1:])
+    failed = False
+    for document, language in editions.editions_of(corpus):
+        found = editions.states(corpus, document, language)
+        count = {state: sum(1 for f in found if f.state == state) for state in editions.STATES}
+        status = editions.edition_status(corpus, document, language)
+        print(
+            f"{document.id}.{language}: {editions.language_label(language)}, {status}: "
+            + ", ".join(f"{count[state]} {state}" for state in editions.STATES)
+        )
+        for problem in dict.fromkeys(f.problem for f in found):
+            print(f"  {problem}")
+        failed = failed or any(f.problem.level == "error" for f in found)
+    if not editions.editions_of(corpus):
+        print("no document names an edition beside its own language; add editions: [en, ms]")
+    return 1 if failed else 0
+
+
+def _new_translation(corpus, paths: Paths, doc_id: str, language: str) -> int:
+    from advocacy import editions
+
+    documents = corpus.documents
+    if doc_id not in documents:
+        hint = suggest(doc_id, documents)
+        raise UsageError(f"no document '{doc_id}'{hint}; expected one of {one_of(documents)}")
+    document = documents[doc_id]
+    if language not in document.edition_languages()[1:]:
+        raise UsageError(
+            f"{doc_id} has no '{language}' edition; add it to its editions "
+            f"(editions: [{', '.join([*document.edition_languages(), language])}]) first"
+        )
+    written = 0
+    for kind, record_id in editions.shown_records(corpus, document):
+        if (kind, record_id, language) in corpus.translations:
+            continue
+        own = paths.root / corpus.sources[(kind, record_id)].path
+        target = own.with_name(f"{own.stem}.{language}{own.suffix}")
+        if target.exists():
+            continue  # there, but not valid: its problems are reported by check
+        target.write_text(editions.skeleton(corpus, kind, record_id, language), encoding="utf-8")
+        print(f"wrote {paths.shown(target)}")
+        written += 1
+    print(f"{plural(written, 'translation')} to fill in for {doc_id}.{language}")
+    return 0
+
+
+def _stamp_translation(corpus, paths: Paths, path: Path, fields: list[str]) -> int:
+    from advocacy import editions
+
+    shown = paths.shown(path.resolve() if path.is_absolute() else paths.root / path)
+    found = [t for t in corpus.translations.values() if t.source.path == shown]
+    if not found:
+        raise UsageError(f"'{path}' is not a valid translation file (NAME.LANG.yaml)")
+    translation = found[0]
+    unknown = [name for name in fields if name not in translation.fields]
+    if unknown:
+        raise UsageError(
+            f"{shown} has no translation of '{unknown[0]}'"
+            f"{suggest(unknown[0], translation.fields)}; it translates "
+            f"{one_of(translation.fields)}"
+        )
+    original = corpus.records[translation.kind][translation.id]
+    hashes = {
+        name: translation.stamps[name]
+        for name in translation.fields
+        if name in translation.stamps and fields and name not in fields
+    }
+    for name in translation.fields:
+        if not fields or name in fields:
+            hashes[name] = editions.field_hash(getattr(original, name))
+    hashes = {name: hashes[name] for name in translation.fields if name in hashes}
+    target = paths.root / shown
+    raw = target.read_bytes()
+    text = editions.stamp(translation.source.text, hashes, translation.source)
+    if b"\r\n" in raw:
+        text = text.replace("\n", "\r\n")
+    data = (b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b"") + text.encode("utf-8")
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_bytes(data)
+    partial.replace(target)
+    stamped = [name for name in translation.fields if not fields or name in fields]
+    print(f"stamped {shown}: {', '.join(stamped)}")
+    return 0
+
+
 COMMANDS = {
     "build": cmd_build,
     "catalog": cmd_catalog,
@@ -253,6 +369,7 @@ COMMANDS = {
     "list": cmd_list,
     "schema": cmd_schema,
     "trace": cmd_trace,
+    "translations": cmd_translations,
 }
 
 

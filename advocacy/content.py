@@ -55,6 +55,7 @@ MAX_TEXT_CHARS = 20_000
 MAX_DEPTH = 20
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 Position = tuple[int, int]
@@ -339,11 +340,15 @@ def _convert(node, loc: Path_, source: Source, problems: list[Problem]):
 
 @dataclass
 class RawRecord:
-    """A record file; source is None when the file could not be read."""
+    """A record file; source is None when the file could not be read.
+
+    `NAME.LANG.yaml` beside `NAME.yaml` is a translation of it: language is set.
+    """
 
     kind: str
     id: str
     source: Source | None
+    language: str | None = None
 
 
 def find_records(content_dir: Path, root: Path) -> tuple[list[RawRecord], list[Problem]]:
@@ -353,7 +358,15 @@ def find_records(content_dir: Path, root: Path) -> tuple[list[RawRecord], list[P
     for kind, folder in KIND_FOLDERS.items():
         for path in sorted((content_dir / folder).glob("*.y*ml")):
             shown = shown_path(path, root)
-            record_id = path.stem
+            record_id, dot, language = path.stem.partition(".")
+            if dot and not LANGUAGE_PATTERN.match(language):
+                example = f"{record_id}.ms{path.suffix}"
+                message = (
+                    f"file name '{path.name}': '{language}' is not a language tag; a "
+                    f"translation is named NAME.LANG{path.suffix}, such as {example}"
+                )
+                problems.append(Problem(shown, 1, 1, message))
+                continue
             if not ID_PATTERN.match(record_id):
                 message = (
                     f"file name '{path.name}' is not a valid id; use lower-case letters, "
@@ -367,7 +380,8 @@ def find_records(content_dir: Path, root: Path) -> tuple[list[RawRecord], list[P
             source, found = read_source(path, shown)
             problems.extend(found)
             readable = source is not None and isinstance(source.data, dict) and not found
-            records.append(RawRecord(kind, record_id, source if readable else None))
+            source = source if readable else None
+            records.append(RawRecord(kind, record_id, source, language or None))
     return records, problems
 
 

@@ -24,6 +24,7 @@ from advocacy.content import (
     read_source,
     shown_path,
 )
+from advocacy.editions import Translation, read_translations
 from advocacy.errors import ContentError, Problem, one_of, suggest
 from advocacy.prose import ProseRenderer, citations_in
 
@@ -39,6 +40,8 @@ class Corpus:
     ids: dict[str, set[str]] = field(default_factory=dict)
     sources: dict[tuple[str, str], Source] = field(default_factory=dict)
     project_source: Source | None = None
+    # (kind, id, language) -> the record's translation (editions.py)
+    translations: dict[tuple[str, str, str], Translation] = field(default_factory=dict)
 
     def get(self, kind: str, record_id: str) -> schema.Record:
         return self.records[kind][record_id]
@@ -73,6 +76,8 @@ def read_corpus(content_dir: Path, root: Path) -> tuple[Corpus, list[Problem]]:
     raw, found = find_records(content_dir, root)
     problems.extend(found)
     corpus = Corpus(project=project, project_source=project_source)  # type: ignore[arg-type]
+    translations = [record for record in raw if record.language]
+    raw = [record for record in raw if not record.language]
     for record in raw:
         corpus.ids.setdefault(record.kind, set()).add(record.id)
         if record.source is None:
@@ -84,6 +89,7 @@ def read_corpus(content_dir: Path, root: Path) -> tuple[Corpus, list[Problem]]:
     for kind in doctypes.RECORD_KINDS:
         corpus.records.setdefault(kind, {})
     problems.extend(check_links(corpus))
+    problems.extend(read_translations(corpus, translations))
     if not corpus.documents and not problems:
         where = shown_path(content_dir / "documents", root)
         problems.append(Problem(where, 1, 1, "no documents to build; add a file here"))

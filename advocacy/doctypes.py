@@ -13,7 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationInfo,
+    field_validator,
+)
 
 from advocacy.schema import MODELS, Id, Person, Prose, Quote, Record, Text, When, language_tag
 
@@ -29,6 +36,11 @@ class DocumentBase(Record):
     authors: list[Person] = Field(min_length=1)
     date: When
     language: Annotated[str, language_tag] = "en"
+    editions: list[Annotated[str, language_tag]] = Field(
+        default_factory=list,
+        description="The languages the document is published in, its own language first; "
+        "a translation of a record or document is NAME.LANG.yaml beside it.",
+    )
     calendar: Literal["gregorian", "buddhist"] = Field(
         default="gregorian",
         description="Years in the Buddhist Era (2024 is 2567), as Thai official documents count.",
@@ -57,6 +69,25 @@ class DocumentBase(Record):
         default=None, description="What the document draws on; printed on the back page."
     )
     figures: list[Id] = Field(default_factory=list, description="Figure ids, drawn in order.")
+
+    @field_validator("editions")
+    @classmethod
+    def _source_first(cls, editions: list[str], info: ValidationInfo) -> list[str]:
+        language = info.data.get("language", "en")
+        if editions and editions[0] != language:
+            order = ", ".join([language, *[e for e in editions if e != language]])
+            raise ValueError(
+                f"the first edition is the source, '{language}' (the document's language); "
+                f"write [{order}]"
+            )
+        twice = sorted({e for e in editions if editions.count(e) > 1})
+        if twice:
+            raise ValueError(f"'{twice[0]}' is named twice; name each edition once")
+        return editions
+
+    def edition_languages(self) -> list[str]:
+        """The languages of the document's editions, its own first."""
+        return self.editions or [self.language]
 
 
 class PolicyBrief(DocumentBase):

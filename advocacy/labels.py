@@ -130,6 +130,17 @@ def language_name(language: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def language_in(language: str, reader: str) -> str:
+    """A language named in another: 'Inggeris' is English in Malay."""
+    try:
+        name = Locale.parse(language.replace("-", "_")).get_display_name(
+            Locale.parse(reader.replace("-", "_"))
+        )
+    except (UnknownLocaleError, ValueError):
+        return language
+    return name or language
+
+
 def date_locale(language: str) -> Locale:
     tag = DATE_LOCALE.get(language, language).replace("-", "_")
     try:
@@ -144,7 +155,7 @@ def date_locale(language: str) -> Locale:
 def python_labels() -> list[str]:
     """Labels written in Python: section titles, type labels, addressees, kinds."""
     from advocacy.doctypes import SPECS
-    from advocacy.render import KIND_LABELS
+    from advocacy.render import KIND_LABELS, TRANSLATION_NOTICES
     from advocacy.schema import ACTOR_LABELS
 
     found = ["Page %(page)s of %(pages)s"]
@@ -156,6 +167,7 @@ def python_labels() -> list[str]:
             found.append(part.title)
             stack[:0] = part.children
     found += list(ACTOR_LABELS.values()) + list(KIND_LABELS.values())
+    found += list(TRANSLATION_NOTICES.values())
     return list(dict.fromkeys(found))
 
 

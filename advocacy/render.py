@@ -21,8 +21,9 @@ from advocacy.citations import PLACEHOLDER, REFERENCES, Citer, cluster_for
 from advocacy.config import Paths
 from advocacy.corpus import Corpus
 from advocacy.doctypes import SPECS
+from advocacy.editions import language_of, output_name
 from advocacy.errors import ContentError, Problem
-from advocacy.labels import SOURCE, Labels, language_name
+from advocacy.labels import SOURCE, Labels, language_in, language_name
 from advocacy.outline import DOCUMENT_LINKS, Outline, evidence_of, record_name
 from advocacy.prose import ProseRenderer
 
@@ -53,6 +54,7 @@ def environment(paths: Paths, labels: Labels | None = None) -> jinja2.Environmen
     env.filters["by_actor"] = lambda recs: by_actor(recs, labels)
     env.filters["actor_label"] = lambda actor: labels.html(schema.ACTOR_LABELS[actor])
     env.filters["number"] = lambda value: f"{value:g}"
+    env.filters["plain"] = plain
     return env
 
 
@@ -111,15 +113,32 @@ class Views:
         return SimpleNamespace(**values)
 
     def _prose(self, name: str, value: str | list[str]) -> Markup | list[Markup]:
-        render = self.prose.inline if name in INLINE else self.prose.block
+        inline = name in INLINE
+        render = self.prose.inline if inline else self.prose.block
         if isinstance(value, list):
-            return [render(item) for item in value]
-        return render(value)
+            return [_in_language(render(item), item, inline) for item in value]
+        return _in_language(render(value), value, inline)
 
     def cite(self, keys: list[str]) -> Markup:
         if not keys:
             return Markup("")
         return Markup(self.prose.citer.replace(cluster_for(keys)))
+
+
+def _in_language(html: Markup, text: str, inline: bool) -> Markup:
+    """Rendered prose, inside its own language when it is source text in an edition."""
+    lang = language_of(text)
+    if lang is None:
+        return html
+    tag = "span" if inline else "div"
+    return Markup('<{0} lang="{1}">{2}</{0}>').format(tag, lang, html)
+
+
+def plain(value: Any) -> Any:
+    """A text, or a list of texts, without the language mark of editions.Foreign."""
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return str(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 KIND_LABELS = {
@@ -157,12 +176,37 @@ def ledger(corpus: Corpus, plan: Outline, views: Views) -> list[SimpleNamespace]
     return entries
 
 
+TRANSLATION_NOTICES = {
+    True: "Translation from the %(language)s original",
+    False: "Unofficial translation from the %(language)s original",
+}
+
+
+def edition_context(corpus: Corpus, document, labels: Labels):
+    """The document's other editions, for `<link rel="alternate">`, and, in a
+    translation, the notice that says from which language and how officially."""
+    languages = document.edition_languages()
+    others = [
+        SimpleNamespace(lang=lang, href=f"{output_name(document, lang)}.html")
+        for lang in languages
+        if lang != document.language
+    ]
+    if document.language == languages[0]:
+        return others, None
+    own = corpus.translations.get(("document", document.id, document.language))
+    official = own is not None and own.official
+    message = TRANSLATION_NOTICES[official]
+    source = language_in(languages[0], document.language)
+    return others, SimpleNamespace(official=official, notice=labels.html(message, language=source))
+
+
 def document_context(corpus: Corpus, plan: Outline, views: Views) -> dict:
     """Everything a document template may use: the document, its outline, its records."""
     document = plan.document
     doc = views.fields(document)
     doc.type_label = plan.labels.html(plan.spec.label)
     doc.year = plan.labels.year(document.date)
+    doc.editions, doc.translation = edition_context(corpus, document, plan.labels)
     project = views.fields(corpus.project)
     project.organisation = views.fields(corpus.project.organisation)
     records = {

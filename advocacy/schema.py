@@ -421,10 +421,12 @@ def json_schemas() -> dict[str, dict]:
     The id comes from the file name, so a file need not hold it.
     """
     from advocacy.doctypes import document_schema
+    from advocacy.editions import translation_schemas
 
     found = {kind: model.model_json_schema() for kind, model in MODELS.items()}
     found["document"] = document_schema()
     found["project"] = Project.model_json_schema()
+    found |= translation_schemas()
     for kind, schema in found.items():
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["$id"] = f"{kind}.schema.json"

@@ -16,7 +16,7 @@ from conftest import ROOT
 
 SCHEMAS = json_schemas()
 CONTENT = [
-    (kind, path)
+    (kind if "." not in path.stem else f"{kind}.translation", path)  # NAME.LANG.yaml
     for kind, folder in KIND_FOLDERS.items()
     for path in sorted((ROOT / "content" / folder).glob("*.yaml"))
 ] + [("project", ROOT / "content" / "project.yaml")]
@@ -70,7 +70,17 @@ def test_the_committed_schemas_are_current(tmp_path, capsys):
 
 def test_the_editor_settings_map_every_folder_to_its_schema():
     settings = json.loads((ROOT / ".vscode" / "settings.json").read_text())
-    mapped = {glob for globs in settings["yaml.schemas"].values() for glob in globs}
-    assert mapped == {f"content/{folder}/*.yaml" for folder in KIND_FOLDERS.values()} | {
-        "content/project.yaml"
-    }
+    mapping = settings["yaml.schemas"]
+    mapped = {glob for globs in mapping.values() for glob in globs}
+    folders = KIND_FOLDERS.values()
+    assert mapped == (
+        {f"content/{folder}/*.yaml" for folder in folders}
+        | {f"!content/{folder}/*.*.yaml" for folder in folders}  # translations: NAME.LANG.yaml
+        | {f"content/{folder}/*.*.yaml" for folder in folders}
+        | {"content/project.yaml"}
+    )
+    for kind, folder in KIND_FOLDERS.items():
+        assert mapping[f"./schemas/{kind}.translation.schema.json"] == [
+            f"content/{folder}/*.*.yaml"
+        ]
+        assert (ROOT / "schemas" / f"{kind}.translation.schema.json").is_file()
