@@ -312,7 +312,7 @@ def _new_translation(corpus, paths: Paths, doc_id: str, language: str) -> int:
     for kind, record_id in editions.shown_records(corpus, document):
         if (kind, record_id, language) in corpus.translations:
             continue
-        own = paths.root / corpus.sources[(kind, record_id)].path
+        own = paths.root / editions.source_of(corpus, kind, record_id)[0].path
         target = own.with_name(f"{own.stem}.{language}{own.suffix}")
         if target.exists():
             continue  # there, but not valid: its problems are reported by check
@@ -338,7 +338,7 @@ def _stamp_translation(corpus, paths: Paths, path: Path, fields: list[str]) -> i
             f"{suggest(unknown[0], translation.fields)}; it translates "
             f"{one_of(translation.fields)}"
         )
-    original = corpus.records[translation.kind][translation.id]
+    original = editions.source_model(corpus, translation.kind, translation.id)
     hashes = {
         name: translation.stamps[name]
         for name in translation.fields

@@ -382,6 +382,23 @@ def find_records(content_dir: Path, root: Path) -> tuple[list[RawRecord], list[P
             readable = source is not None and isinstance(source.data, dict) and not found
             source = source if readable else None
             records.append(RawRecord(kind, record_id, source, language or None))
+    for path in sorted(content_dir.glob("project.*.y*ml")):  # translations of project.yaml
+        shown = shown_path(path, root)
+        language = path.stem.partition(".")[2]
+        if not LANGUAGE_PATTERN.match(language):
+            message = (
+                f"file name '{path.name}': '{language}' is not a language tag; a "
+                f"translation is named project.LANG{path.suffix}, such as project.ms{path.suffix}"
+            )
+            problems.append(Problem(shown, 1, 1, message))
+            continue
+        if leaves(path, root):
+            problems.append(link_out(path, shown))
+            continue
+        source, found = read_source(path, shown)
+        problems.extend(found)
+        readable = source is not None and isinstance(source.data, dict) and not found
+        records.append(RawRecord("project", "project", source if readable else None, language))
     return records, problems
 
 

@@ -164,8 +164,31 @@ def _is_text(annotation: Any) -> bool:
     return False
 
 
+class ProjectTexts(BaseModel):
+    """The text of project.yaml that a document prints and a translation may give:
+    what the organisation says of itself. Names and addresses stay as written."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    about: schema.Prose | None = None
+
+
+PROJECT = ("project", "project")  # project.LANG.yaml translates ProjectTexts
+
+
 def source_model(corpus, kind: str, record_id: str) -> BaseModel | None:
+    """The record a translation translates; for project.yaml, its ProjectTexts."""
+    if (kind, record_id) == PROJECT:
+        project = corpus.project
+        return None if project is None else ProjectTexts(about=project.organisation.about)
     return corpus.records.get(kind, {}).get(record_id)
+
+
+def source_of(corpus, kind: str, record_id: str) -> tuple[Source, tuple]:
+    """The file of a record, and where its text fields are in it."""
+    if (kind, record_id) == PROJECT:
+        return corpus.project_source, ("organisation",)
+    return corpus.sources[(kind, record_id)], ()
 
 
 def read_translations(corpus, raw: list[RawRecord]) -> list[Problem]:
@@ -177,7 +200,7 @@ def read_translations(corpus, raw: list[RawRecord]) -> list[Problem]:
             continue
         original = source_model(corpus, record.kind, record.id)
         if original is None:
-            if record.id not in corpus.ids.get(record.kind, set()):
+            if record.kind != "project" and record.id not in corpus.ids.get(record.kind, set()):
                 message = (
                     f"a translation of '{record.id}', but there is no {record.kind} "
                     f"'{record.id}'{suggest(record.id, sorted(corpus.ids.get(record.kind, ())))}; "
@@ -310,6 +333,7 @@ def translation_schemas() -> dict[str, dict]:
                 infos.setdefault(name, info)
     model = _translation_model("DocumentTranslation", infos, True)
     found["document.translation"] = model.model_json_schema()
+    found["project.translation"] = translation_model(ProjectTexts, False).model_json_schema()
     return found
 
 
@@ -348,6 +372,8 @@ def shown_records(corpus, document) -> dict[tuple[str, str], list[str] | None]:
         for _rec, records in evidence_of(corpus, plan):
             for kind, record in records:
                 found.setdefault((kind, record.id), ["name", "title"])
+    if corpus.project is not None and corpus.project.organisation.about:
+        found[PROJECT] = ["about"]  # on the back page
     return found
 
 
@@ -370,7 +396,7 @@ def states(corpus, document, language: str) -> list[FieldState]:
     found: list[FieldState] = []
     for (kind, record_id), printed in shown_records(corpus, document).items():
         original = source_model(corpus, kind, record_id)
-        own = corpus.sources[(kind, record_id)]
+        own, at_field = source_of(corpus, kind, record_id)
         translation = corpus.translations.get((kind, record_id, language))
         wanted = [
             n
@@ -394,13 +420,13 @@ def states(corpus, document, language: str) -> list[FieldState]:
                     f"{name}: no {name_of} translation for the {edition} edition; "
                     f"add it to {translation.source.path}"
                 )
-                problem = own.problem((name,), message, level, at_key=True)
+                problem = own.problem((*at_field, name), message, level, at_key=True)
                 found.append(FieldState("missing", kind, record_id, name, problem))
                 continue
             at = translation.source
             stamp = translation.stamps.get(name)
             if stamp != field_hash(getattr(original, name)):
-                line, _ = own.key_position((name,))
+                line, _ = own.key_position((*at_field, name))
                 if stamp is None:
                     why = "no record of the source text it was translated from"
                 else:
@@ -490,9 +516,12 @@ def edition(corpus, document_id: str, language: str):
     records["document"][document_id] = own.model_copy(update=update)
     project = corpus.project
     if project is not None and project.organisation.about:
-        organisation = project.organisation.model_copy(
-            update={"about": Foreign(project.organisation.about, source_language)}
+        texts = _overlay(
+            ProjectTexts(about=project.organisation.about),
+            corpus.translations.get((*PROJECT, language)),
+            source_language,
         )
+        organisation = project.organisation.model_copy(update={"about": texts.about})
         project = project.model_copy(update={"organisation": organisation})
     return dataclasses.replace(corpus, records=records, project=project)
 
@@ -514,7 +543,7 @@ def _overlay(model: BaseModel, translation: Translation | None, source_language:
 def skeleton(corpus, kind: str, record_id: str, language: str) -> str:
     """A translation file to fill in: each text field with its source as a comment."""
     original = source_model(corpus, kind, record_id)
-    own = corpus.sources[(kind, record_id)]
+    own, _ = source_of(corpus, kind, record_id)
     lines = [
         f"# {language_label(language)} translation of {own.path}.",
         "# Replace each text with its translation, then record what it was made from:",

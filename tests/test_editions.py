@@ -294,3 +294,23 @@ def test_the_default_content_has_a_malay_edition_of_the_brief(built):
     assert hreflangs["policy-brief.pdf"] == "en"
     assert hreflangs["policy-brief.ms.pdf"] == "ms"
     assert hreflangs["policy-brief.ms.html"] == "ms"
+
+
+def test_what_the_organisation_says_of_itself_is_translated_in_project_lang(edited, capsys):
+    (edited / "content/project.yaml").write_text(
+        MINIMAL["content/project.yaml"] + "  about: A network of networks.\n", encoding="utf-8"
+    )
+    status, out, _ = run(capsys, "--root", str(edited), "translations")
+    assert (
+        "  content/project.yaml:1:1: warning: no Malay (ms) translation of project for the "
+        "brief.ms edition; write content/project.ms.yaml (advocacy translations --new brief ms "
+        "writes it)"
+    ) in out.splitlines()
+    (edited / "content/project.ms.yaml").write_text(
+        "about: Rangkaian kepada rangkaian.\n", encoding="utf-8"
+    )
+    assert main(["--root", str(edited), "translations", "--stamp", "content/project.ms.yaml"]) == 0
+    status, out, err = run(capsys, "--root", str(edited), "--strict", "build", "--html-only")
+    assert (status, err) == (0, "")
+    assert "Rangkaian kepada rangkaian." in html_text(edited / "build/brief.ms.html")
+    assert "A network of networks." in html_text(edited / "build/brief.html")

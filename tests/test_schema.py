@@ -20,6 +20,7 @@ CONTENT = [
     for kind, folder in KIND_FOLDERS.items()
     for path in sorted((ROOT / "content" / folder).glob("*.yaml"))
 ] + [("project", ROOT / "content" / "project.yaml")]
+CONTENT += [("project.translation", p) for p in sorted((ROOT / "content").glob("project.*.yaml"))]
 
 
 def as_an_editor_reads_it(path):
@@ -77,7 +78,7 @@ def test_the_editor_settings_map_every_folder_to_its_schema():
         {f"content/{folder}/*.yaml" for folder in folders}
         | {f"!content/{folder}/*.*.yaml" for folder in folders}  # translations: NAME.LANG.yaml
         | {f"content/{folder}/*.*.yaml" for folder in folders}
-        | {"content/project.yaml"}
+        | {"content/project.yaml", "content/project.*.yaml"}
     )
     for kind, folder in KIND_FOLDERS.items():
         assert mapping[f"./schemas/{kind}.translation.schema.json"] == [
