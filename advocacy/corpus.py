@@ -311,11 +311,13 @@ def check_links(corpus: Corpus) -> list[Problem]:
 
 
 def record_models(corpus: Corpus):
-    """(source, model) of every valid record, and of project.yaml."""
+    """(source, model) of every valid record, of project.yaml and of each translation."""
     for (kind, record_id), source in corpus.sources.items():
         yield source, corpus.records[kind][record_id]
     if corpus.project_source is not None and corpus.project is not None:
         yield corpus.project_source, corpus.project
+    for translation in corpus.translations.values():  # their text is checked like the source's
+        yield translation.source, translation.model
 
 
 def prose_texts(model, loc: tuple):

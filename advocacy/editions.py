@@ -94,6 +94,7 @@ class Translation:
     status: str | None = None  # a document's: the edition's status
     official: bool = False  # a document's: the translation is the publisher's own
     page_limit: int | None = None  # a document's: the edition's own page budget
+    model: BaseModel | None = None  # the file as validated, for the checks of all text
 
 
 STATES = ("translated", "missing", "stale")
@@ -356,6 +357,7 @@ def _translation(record: RawRecord, original: BaseModel, source: Source) -> Tran
         getattr(checked, "status", None),
         getattr(checked, "official", False),
         getattr(checked, "page_limit", None),
+        checked,
     )
 
 

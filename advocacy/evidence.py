@@ -269,6 +269,13 @@ def lints(corpus: Corpus) -> list[Problem]:
                 problems.append(source.problem(loc, message, "warning"))
         if kind == "document" and record.status == "final":
             problems.extend(_unaddressed(corpus, record, source))
+    for translation in corpus.translations.values():
+        for loc, text in prose_texts(translation.model, ()):
+            for sentence in figures_without_citation(text):
+                message = (
+                    f"{dotted(loc)}: a figure with no citation in its sentence: '{_cut(sentence)}'"
+                )
+                problems.append(translation.source.problem(loc, message, "warning"))
     problems.extend(unused_records(corpus))
     return problems
 

@@ -29,7 +29,7 @@ def test_unknown_document_is_a_usage_error(capsys, tmp_path):
     assert code == 2
     assert err == (
         "advocacy: error: no document 'policy-breif' (did you mean 'policy-brief'?); expected "
-        "one of 'policy-brief', 'position-paper', 'synthesis-report'\n"
+        "one of 'policy-brief', 'position-paper', 'synthesis-report', 'policy-brief.ms'\n"
     )
     assert not any(tmp_path.iterdir())
 

@@ -153,7 +153,9 @@ def test_trace_lists_every_place_a_key_is_cited(capsys):
     out = capsys.readouterr().out.splitlines()
     cited = [line for line in out if line.startswith("  cited at ")]
     assert cited == [
-        "  cited at content/documents/policy-brief.yaml:37:63 (introduction)",
+        "  cited at content/documents/policy-brief.ms.yaml:38:24 (introduction)",
+        "  cited at content/documents/policy-brief.yaml:38:63 (introduction)",
+        "  cited at content/recommendations/social-protection.ms.yaml:10:11 (rationale)",
         "  cited at content/recommendations/social-protection.yaml:11:4 (rationale)",
         "  cited at content/recommendations/social-protection.yaml:13:36 (sources[1])",
     ]
