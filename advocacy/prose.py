@@ -15,11 +15,14 @@ unknown; write `\@import` or put it in backticks.
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
 from html.parser import HTMLParser
 
 import markdown
 import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
 from advocacy.citations import Citer, clusters_in
@@ -329,12 +332,49 @@ def sanitise_citations(html: str) -> str:
     )
 
 
+BLOCKS = {"p", "li", "blockquote"}
+STASHED = re.compile("\x02wzxhzdk:\\d+\x03")  # raw HTML Markdown keeps aside
+
+
+def first_strong(text: str) -> str | None:
+    """'rtl' or 'ltr' by the first strongly directional letter, as HTML's dir=auto."""
+    for char in STASHED.sub("", text):
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return None
+
+
+class _Direction(Treeprocessor):
+    """A paragraph or list item written in a right-to-left script is set right to left:
+    its first strong letter decides, as for dir="auto" (which PDF renderers ignore)."""
+
+    def run(self, root):
+        for element in root.iter():
+            text = "".join(element.itertext())
+            if (
+                element.tag in BLOCKS
+                and "dir" not in element.attrib
+                and first_strong(text) == "rtl"
+            ):
+                element.set("dir", "rtl")
+
+
+class _DirectionExtension(Extension):
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_Direction(md), "direction", 0)
+
+
 class ProseRenderer:
     """Turns Markdown fields into HTML, collecting citations into one Citer."""
 
     def __init__(self, citer: Citer):
         self.citer = citer
-        self._md = markdown.Markdown(extensions=["smarty", "sane_lists"], output_format="html")
+        self._md = markdown.Markdown(
+            extensions=["smarty", "sane_lists", _DirectionExtension()], output_format="html"
+        )
 
     def block(self, text: str) -> Markup:
         """Render Markdown as block HTML (paragraphs, lists)."""
@@ -414,8 +454,10 @@ class ProseRenderer:
         return cuts[low]
 
     def inline(self, text: str) -> Markup:
-        """Render one paragraph of Markdown without its <p> wrapper."""
+        """Render one paragraph of Markdown without its <p> wrapper (a right-to-left
+        one keeps its direction, on a span)."""
         html = str(self.block(text))
-        if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
-            html = html[3:-4]
+        for opening, wrap in (("<p>", "{}"), ('<p dir="rtl">', '<span dir="rtl">{}</span>')):
+            if html.startswith(opening) and html.endswith("</p>") and html.count("<p") == 1:
+                return Markup(wrap.format(html[len(opening) : -4]))
         return Markup(html)
