@@ -27,6 +27,7 @@ from advocacy.editions import edition, edition_problems, output_name
 from advocacy.errors import ContentError, Problem, suggest
 from advocacy.evidence import evidence_file, lints
 from advocacy.labels import Labels, label_problems
+from advocacy.licences import Rights, licence_problems, rights
 from advocacy.outline import Outline, outline
 from advocacy.output import OutputFolder
 from advocacy.render import (
@@ -75,6 +76,7 @@ def load_project(paths: Paths, strict: bool = False) -> Project:
     problems.extend(check_styles(corpus, paths))
     problems.extend(prose_problems(corpus))
     problems.extend(lints(corpus))
+    problems.extend(licence_problems(corpus))
     problems.extend(label_problems(corpus, paths.templates))
     if not any(p.level == "error" for p in problems):  # editions need every record they print
         problems.extend(edition_problems(corpus))
@@ -200,7 +202,8 @@ def build(
             item = Built(name, document, paths.build / f"{name}.html", None, None)
             anchors: dict[str, int] = {}
             if pdf:
-                rendered = write_pdf(out.stage(f"{name}.pdf"), html, project, document.id)
+                rights = licence_rights(project, document)
+                rendered = write_pdf(out.stage(f"{name}.pdf"), html, project, document.id, rights)
                 item.pdf, item.pages = paths.build / f"{name}.pdf", rendered.pages
                 anchors = rendered.anchors
                 problems.extend(check_budget(project, page.outline, rendered, name))
@@ -276,7 +279,13 @@ def _unnumbered(label: str, titles: dict) -> str:
     return rest if section is not None and section.number == number else label
 
 
-def write_pdf(target: Path, html: str, project: Project, doc_id: str):
+def licence_rights(project: Project, document: DocumentBase) -> Rights:
+    """The rights the PDF's XMP states, in the document's language."""
+    labels = Labels.load(project.paths.templates, document.language, document.calendar)
+    return rights(project.corpus.project.licence, labels)
+
+
+def write_pdf(target: Path, html: str, project: Project, doc_id: str, rights: Rights | None = None):
     from advocacy import pdf
 
     pdf.quiet_weasyprint()
@@ -289,6 +298,7 @@ def write_pdf(target: Path, html: str, project: Project, doc_id: str):
         archival,
         stylesheets=stylesheet_files(paths),
         document=project.corpus.sources[("document", doc_id)].path,
+        rights=rights,
     )
 
 

@@ -155,6 +155,7 @@ def date_locale(language: str) -> Locale:
 def python_labels() -> list[str]:
     """Labels written in Python: section titles, type labels, addressees, kinds."""
     from advocacy.doctypes import SPECS
+    from advocacy.licences import LICENCES
     from advocacy.render import KIND_LABELS, TRANSLATION_NOTICES
     from advocacy.schema import ACTOR_LABELS
 
@@ -168,6 +169,7 @@ def python_labels() -> list[str]:
             stack[:0] = part.children
     found += list(ACTOR_LABELS.values()) + list(KIND_LABELS.values())
     found += list(TRANSLATION_NOTICES.values())
+    found += [licence.terms for licence in LICENCES.values()]
     return list(dict.fromkeys(found))
 
 

@@ -402,6 +402,7 @@ def write_pdf(
     *,
     stylesheets: Sequence[tuple[str, str]] = (),
     document: str = "document",
+    rights=None,
 ) -> Rendered:
     """Render html, whose relative URLs start at base, to the PDF file target.
 
@@ -411,7 +412,8 @@ def write_pdf(
 
     stylesheets are the (name shown, text) of the CSS files inlined into the
     html's <style>; a warning at a line of the inlined CSS is given at its file
-    and line. Every other warning is given at document.
+    and line. Every other warning is given at document. rights (licences.Rights)
+    go into the XMP metadata.
     """
     fetcher = ProjectFetcher(routes)
     with captured_log() as records:
@@ -426,7 +428,7 @@ def write_pdf(
             attachments=[],
             custom_metadata=True,
         )
-    finish_tagging(target, archival)
+    finish_tagging(target, archival, rights)
     anchors = {}
     for number, page in enumerate(drawn.pages, 1):
         for anchor in page.anchors:
@@ -528,13 +530,15 @@ class CssPlaces:
         return here.lower().startswith(declared[1].lower())
 
 
-def finish_tagging(path: Path, archival: bool = False) -> None:
+def finish_tagging(path: Path, archival: bool = False, rights=None) -> None:
     """Complete what WeasyPrint 70 leaves out of a PDF/UA file, with pikepdf.
 
     - table header cells get a /Scope (WeasyPrint ignores HTML's scope);
     - link annotations get the Print flag;
     - running headers and footers, drawn in the page margins and left out of
       the structure tree, are marked as pagination artifacts.
+    - rights, when given, are written to the XMP: dc:rights, xmpRights:Marked
+      and xmpRights:WebStatement.
     """
     import pikepdf
 
@@ -544,11 +548,22 @@ def finish_tagging(path: Path, archival: bool = False) -> None:
             for annotation in page.get("/Annots", []):
                 annotation.F = 4  # Print
         _margin_boxes_as_artifacts(pdf)
-        if archival:
+        if archival or rights is not None:
             with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
-                xmp.register_xml_namespace("http://www.aiim.org/pdfua/ns/id/", "pdfuaid")
-                xmp["{http://www.aiim.org/pdfua/ns/id/}part"] = "1"
+                if archival:
+                    xmp.register_xml_namespace("http://www.aiim.org/pdfua/ns/id/", "pdfuaid")
+                    xmp["{http://www.aiim.org/pdfua/ns/id/}part"] = "1"
+                if rights is not None:
+                    _write_rights(xmp, rights)
         pdf.save(path, deterministic_id=True)
+
+
+def _write_rights(xmp, rights) -> None:
+    """The licence in the XMP rights schema, as Creative Commons marks works."""
+    xmp["dc:rights"] = rights.statement
+    xmp["xmpRights:Marked"] = "True" if rights.marked else "False"
+    if rights.url:
+        xmp["xmpRights:WebStatement"] = rights.url
 
 
 def _scope_header_cells(element, in_head: bool = False) -> None:

@@ -24,6 +24,7 @@ from advocacy.doctypes import SPECS
 from advocacy.editions import language_of, output_name
 from advocacy.errors import ContentError, Problem
 from advocacy.labels import SOURCE, Labels, language_in, language_name
+from advocacy.licences import LICENCES
 from advocacy.outline import DOCUMENT_LINKS, Outline, evidence_of, record_name
 from advocacy.prose import ProseRenderer
 
@@ -220,6 +221,7 @@ def document_context(corpus: Corpus, plan: Outline, views: Views) -> dict:
         "toc": plan.toc() if plan.spec.toc else [],
         **records,
         "event": records["event"][0] if records["event"] else None,
+        "licence": LICENCES[corpus.project.licence],
         "ledger": ledger(corpus, plan, views) if plan.ledger else [],
         "references": Markup(PLACEHOLDER.format(REFERENCES)),
     }

@@ -21,6 +21,9 @@ from pydantic import (
     model_validator,
 )
 
+from advocacy.licences import DEFAULT as DEFAULT_LICENCE
+from advocacy.licences import LicenceName, known_licence
+
 
 class ProseMarker:
     """Metadata marking a field as Markdown prose with citations."""
@@ -344,8 +347,12 @@ class Project(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
     organisation: Organisation
-    licence: Text = "CC BY 4.0"
-    licence_url: Text | None = None
+    licence: Annotated[LicenceName, BeforeValidator(known_licence)] = Field(
+        default=DEFAULT_LICENCE, description="One of the licences in advocacy/licences.py."
+    )
+    licence_url: Text | None = Field(
+        default=None, description="Follows from licence; if written, it must be its URL."
+    )
     sources: list[CiteKey] = Field(default_factory=list)
 
 
