@@ -22,6 +22,7 @@ from html.parser import HTMLParser
 import markdown
 import nh3
 from markdown.extensions import Extension
+from markdown.extensions.tables import TableExtension
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
@@ -30,8 +31,13 @@ from advocacy.citations import Citer, clusters_in
 TAGS = {
     "a", "abbr", "b", "blockquote", "br", "cite", "code", "em", "i", "li", "ol",
     "p", "q", "s", "small", "span", "strong", "sub", "sup", "ul",
+    "table", "caption", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
-ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
+ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope", "class"}, "td": {"class"}}
+# Attributes allowed only with these values: a pipe table's header scope and alignment.
+ALIGNMENTS = {"align-left", "align-center", "align-right"}
+VALUES = {("th", "scope"): {"col", "row", "colgroup", "rowgroup"}, ("th", "class"): ALIGNMENTS}
+VALUES[("td", "class")] = ALIGNMENTS
 # Any element of prose may say its language and direction: <span lang="zh-Hans">,
 # <p dir="rtl" lang="ur">; Pango then picks the glyph forms and the direction.
 GENERIC = {"lang", "dir"}
@@ -220,6 +226,8 @@ def clean(html: str) -> tuple[str, list[str]]:
     def keep(tag: str, attribute: str, value: str) -> str | None:
         if attribute == "href" and not _allowed_href(value):
             return None
+        if (tag, attribute) in VALUES and value not in VALUES[(tag, attribute)]:
+            return None
         return value if attribute not in GENERIC or _allowed_generic(attribute, value) else None
 
     cleaned = nh3.clean(
@@ -252,6 +260,15 @@ def removals(html: str) -> list[tuple[str, str]]:
         for name, value in attrs:
             if name == "href" and not _allowed_href(value or ""):
                 found.append((f"link to '{_short(value or '')}'", re.escape(value or "")))
+            allowed = VALUES.get((tag, name))
+            if allowed is not None and value not in allowed:
+                found.append(
+                    (
+                        f"{name}='{_short(value or '')}' on <{tag}> (expected "
+                        f"{' or '.join(sorted(allowed))})",
+                        rf"<{tag}[^>]*?(?<![\w-])(?P<at>{name})(?![\w-])",
+                    )
+                )
             if tag in TAGS and name in GENERIC and not _allowed_generic(name, value or ""):
                 wanted = "a language tag such as zh-Hans" if name == "lang" else "ltr, rtl or auto"
                 found.append(
@@ -362,9 +379,24 @@ class _Direction(Treeprocessor):
                 element.set("dir", "rtl")
 
 
+class _TableCells(Treeprocessor):
+    """A pipe table's header cells name their scope, and its alignment is a class
+    (align-right), since the sanitiser lets no style through."""
+
+    def run(self, root):
+        for head in root.iter("thead"):
+            for cell in head.iter("th"):
+                cell.set("scope", "col")
+        for cell in (c for c in root.iter() if c.tag in ("th", "td")):
+            align = cell.attrib.pop("align", None)
+            if align in ("left", "center", "right"):
+                cell.set("class", f"align-{align}")
+
+
 class _DirectionExtension(Extension):
     def extendMarkdown(self, md):
         md.treeprocessors.register(_Direction(md), "direction", 0)
+        md.treeprocessors.register(_TableCells(md), "table-cells", 1)
 
 
 class ProseRenderer:
@@ -373,7 +405,13 @@ class ProseRenderer:
     def __init__(self, citer: Citer):
         self.citer = citer
         self._md = markdown.Markdown(
-            extensions=["smarty", "sane_lists", _DirectionExtension()], output_format="html"
+            extensions=[
+                "smarty",
+                "sane_lists",
+                TableExtension(use_align_attribute=True),
+                _DirectionExtension(),
+            ],
+            output_format="html",
         )
 
     def block(self, text: str) -> Markup:
