@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
@@ -50,8 +51,11 @@ SCRIPT_FONTS = (
 )  # fmt: skip
 
 
-def draw(figure: schema.Figure, templates: Path) -> str:
-    """The figure as an SVG document (text kept as text, in the house font)."""
+def draw(
+    figure: schema.Figure, templates: Path, number: Callable[[float], str] = "{:g}".format
+) -> str:
+    """The figure as an SVG document (text kept as text, in the house font); its
+    numbers written by number (the document's language: Labels.number)."""
     # matplotlib keeps a cache of the system's fonts; keep it in the temporary
     # folder, not in the user's home.
     os.environ.setdefault("MPLCONFIGDIR", str(Path(tempfile.gettempdir()) / "advocacy-matplotlib"))
@@ -59,6 +63,7 @@ def draw(figure: schema.Figure, templates: Path) -> str:
 
     matplotlib.use("svg")
     from matplotlib import pyplot
+    from matplotlib.ticker import FuncFormatter
 
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 
@@ -81,7 +86,8 @@ def draw(figure: schema.Figure, templates: Path) -> str:
     with matplotlib.rc_context(settings):
         fig, axes = pyplot.subplots(figsize=(6.3, 2.6))
         try:
-            _plot(axes, figure, palette)
+            _plot(axes, figure, palette, number)
+            axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _at: number(value)))
             if figure.unit:
                 axes.set_ylabel(figure.unit)
             if len(figure.series) > 1:
@@ -94,7 +100,7 @@ def draw(figure: schema.Figure, templates: Path) -> str:
     return _trim(out.getvalue(), figure.alt)
 
 
-def _plot(axes, figure: schema.Figure, palette: list[str]) -> None:
+def _plot(axes, figure: schema.Figure, palette: list[str], number) -> None:
     positions = list(range(len(figure.categories)))
     if figure.chart == "line":
         for i, series in enumerate(figure.series):
@@ -112,7 +118,8 @@ def _plot(axes, figure: schema.Figure, palette: list[str]) -> None:
                 shifted = [p + (i - (count - 1) / 2) * width for p in positions]
                 bars = axes.bar(shifted, series.values, width, color=palette[i % 4],
                                 label=series.name)  # fmt: skip
-                axes.bar_label(bars, padding=2, fontsize=8, fmt="%g")
+                labels = [number(value) for value in series.values]
+                axes.bar_label(bars, labels=labels, padding=2, fontsize=8)
     axes.set_xticks(positions, figure.categories)
     axes.grid(axis="y", color="#e3e8ea", linewidth=0.6)
     axes.set_axisbelow(True)
