@@ -667,6 +667,98 @@ def read_bibliography(path: Path, shown: str) -> tuple[Bibliography, list[Proble
     return bib, problems
 
 
+@dataclass
+class Library:
+    """The project's bibliographies, read as one: every .bib file under content/.
+
+    A key is defined in one file only (read_library reports a second
+    definition), so each key has one file, one entry and one line.
+    """
+
+    files: list[Bibliography]
+
+    @property
+    def path(self) -> Path:
+        return self.files[0].path
+
+    @property
+    def shown(self) -> str:
+        return self.files[0].shown
+
+    @property
+    def readable(self) -> bool:
+        return all(bib.readable for bib in self.files)
+
+    @property
+    def keys(self) -> set[str]:
+        return set().union(*(bib.keys for bib in self.files))
+
+    @property
+    def entries(self) -> dict[str, Entry]:
+        return {key: entry for bib in reversed(self.files) for key, entry in bib.entries.items()}
+
+    def file_of(self, key: str) -> Bibliography | None:
+        return next((bib for bib in self.files if key in bib.lines), None)
+
+    def where(self, key: str) -> str:
+        """'content/references.bib:312': the file and line of the entry key."""
+        bib = self.file_of(key)
+        return f"{bib.shown}:{bib.lines[key]}" if bib else self.shown
+
+    def holding(self, keys: set[str]) -> list[Bibliography]:
+        """The files that define any of keys, in order."""
+        return [bib for bib in self.files if keys & bib.keys]
+
+    def subset_text(self, keys: set[str]) -> tuple[SubsetText, list[Problem]]:
+        """The BibTeX text of the entries in keys, from whichever files define them."""
+        holding = self.holding(keys)
+        if len(holding) == 1:  # positions map back exactly
+            return holding[0].subset_text(keys)
+        out, notes = SubsetText(), []
+        for bib in holding:
+            part, found = bib.subset_text(keys)
+            out.add(part.text, -1)
+            notes.extend(found)
+        return out, notes
+
+    def reading_problem(self, keys: set[str], mapped: SubsetText, stderr: str) -> Problem:
+        """The problem behind pandoc's failure to read the entries in keys: at its
+        line when one file holds them, else in the first file pandoc cannot read."""
+        holding = self.holding(keys) or self.files[:1]
+        if len(holding) == 1:
+            return reading_problem(holding[0], mapped, stderr)[0]
+        for bib in holding:
+            own, _ = bib.subset_text(keys)
+            done = call_pandoc(["--from=biblatex", "--to=csljson"], own.text)
+            if done.returncode != 0:
+                return reading_problem(bib, own, done.stderr)[0]
+        message = f"pandoc cannot read the cited entries: {pandoc_reason(stderr)}"
+        return Problem(", ".join(bib.shown for bib in holding), 0, 0, message)
+
+
+def read_library(files: list[tuple[Path, str]]) -> tuple[Library, list[Problem]]:
+    """Read each (path, shown) .bib file; a key defined in two files is an error."""
+    library, problems = Library([]), []
+    for path, shown in files:
+        bib, found = read_bibliography(path, shown)
+        library.files.append(bib)
+        problems.extend(found)
+    first: dict[str, Bibliography] = {}
+    for bib in library.files:
+        for key in list(bib.lines):
+            if key not in first:
+                first[key] = bib
+                continue
+            other = first[key]
+            message = (
+                f"duplicate citation key '{key}' (also at {other.shown}:{other.lines[key]}:1); "
+                "keep one"
+            )
+            problems.append(Problem(bib.shown, bib.lines[key], 1, message))
+            del bib.lines[key], bib.entries[key]  # the first definition is the one used
+    return library, problems
+
+
 def _failed(block, bib: Bibliography, shown: str) -> Problem:
     line = (block.start_line or 0) + 1
     key = getattr(block, "key", None) or _key_in(getattr(block, "raw", "") or "")

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from advocacy.bibliography import (
-    Bibliography,
+    Library,
     missing_fields,
     pandoc_problems,
-    read_bibliography,
+    read_library,
     uncited,
 )
 from advocacy.citations import Citer, Style, csl_locale, find_style, style_names, style_problems
@@ -45,7 +45,7 @@ class Project:
 
     paths: Paths
     corpus: Corpus
-    bibliography: Bibliography
+    bibliography: Library
     notes: list[Problem] = field(default_factory=list)  # warnings and infos
     strict: bool = False  # warnings found while building are errors too
 
@@ -63,12 +63,8 @@ class Built:
 def load_project(paths: Paths, strict: bool = False) -> Project:
     """Read and check everything; raise ContentError with every problem found."""
     problems: list[Problem] = []
-    if paths.bibliography.exists() and leaves(paths.bibliography, paths.root):
-        problems.append(link_out(paths.bibliography, paths.shown(paths.bibliography)))
-        bib, found = read_bibliography(paths.root / "-", paths.shown(paths.bibliography))
-    else:
-        bib, found = read_bibliography(paths.bibliography, paths.shown(paths.bibliography))
-        problems.extend(found)
+    bib, found = read_bibliographies(paths)
+    problems.extend(found)
     corpus, found = read_corpus(paths.content, paths.root)
     problems.extend(found)
     if bib.readable:  # else the one message about the file, not a cascade
@@ -82,9 +78,10 @@ def load_project(paths: Paths, strict: bool = False) -> Project:
         problems.extend(edition_problems(corpus))
     problems.extend(coverage_problems(corpus, paths.templates / "fonts"))
     cited = {key for source, model in record_models(corpus) for _, key, _ in cited_keys(model, ())}
-    problems.extend(pandoc_problems(bib, cited))  # before missing_fields: it marks bib.broken
-    problems.extend(missing_fields(bib, cited))
-    problems.extend(uncited(bib, cited))
+    for file in bib.files:
+        problems.extend(pandoc_problems(file, cited))  # before missing_fields: marks .broken
+        problems.extend(missing_fields(file, cited))
+        problems.extend(uncited(file, cited))
     if strict:
         problems = [p.as_error() for p in problems]
     if any(p.level == "error" for p in problems):
@@ -92,7 +89,22 @@ def load_project(paths: Paths, strict: bool = False) -> Project:
     return Project(paths, corpus, bib, sorted(problems), strict)
 
 
-def check_citations(corpus: Corpus, bib: Bibliography) -> list[Problem]:
+def read_bibliographies(paths: Paths) -> tuple[Library, list[Problem]]:
+    """Every .bib under content/, as one library; a file linking out of the project is
+    refused and read as empty."""
+    files, problems = [], []
+    for path in paths.bibliographies():
+        shown = paths.shown(path)
+        if path.exists() and leaves(path, paths.root):
+            problems.append(link_out(path, shown))
+            path = paths.root / "-"
+        files.append((path, shown))
+    library, found = read_library(files)
+    outside = {p.path for p in problems}
+    return library, problems + [p for p in found if p.path not in outside]
+
+
+def check_citations(corpus: Corpus, bib: Library) -> list[Problem]:
     """Every cited key, in prose and in `sources`, must be in the bibliography."""
     problems = []
     keys = sorted(bib.keys)

@@ -22,9 +22,9 @@ from pathlib import Path
 from advocacy.bibliography import (
     MARK,
     Bibliography,
+    Library,
     call_pandoc,
     pandoc_reason,
-    reading_problem,
 )
 from advocacy.errors import ContentError, Problem
 
@@ -287,7 +287,12 @@ class Citer:
         return text
 
     def fill(
-        self, html: str, bib: Bibliography, style: Style, lang: str, used_by: str = "a document"
+        self,
+        html: str,
+        bib: Library | Bibliography,
+        style: Style,
+        lang: str,
+        used_by: str = "a document",
     ) -> str:
         """Put formatted citations and the reference list in place of placeholders.
 
@@ -299,10 +304,11 @@ class Citer:
             return PLACEHOLDER_RE.sub("", html)
         clusters = [self.clusters[int(token[1:])] for token in order]
         keys = {key for cluster in clusters for *_, found in clusters_in(cluster) for key in found}
+        bib = bib if isinstance(bib, Library) else Library([bib])
         mapped, _ = bib.subset_text(keys)
         done = run_pandoc(_pandoc_source(clusters), mapped.text, style.path, csl_locale(lang)[0])
         if done.returncode != 0:
-            raise ContentError([_failure(done.stderr, bib, mapped, style, used_by)])
+            raise ContentError([_failure(done.stderr, bib, keys, mapped, style, used_by)])
         texts, notes, references = split_pandoc_output(done.stdout, len(clusters))
         if style.is_note:
             texts = [_footnote(i + 1, notes[i]) for i in range(len(clusters))]
@@ -320,10 +326,12 @@ class Citer:
         return PLACEHOLDER_RE.sub(one, html)
 
 
-def _failure(stderr: str, bib: Bibliography, mapped, style: Style, used_by: str) -> Problem:
+def _failure(
+    stderr: str, bib: Library, keys: set[str], mapped, style: Style, used_by: str
+) -> Problem:
     """The problem behind a failed pandoc run, at the .bib or .csl line it concerns."""
     if re.search(r"Error reading bibliography|\(line \d+, column \d+\)", stderr):
-        return reading_problem(bib, mapped, stderr)[0]
+        return bib.reading_problem(keys, mapped, stderr)
     shown = _shown(style.path, bib)
     found = style_problems(style, shown, used_by)
     if found:
@@ -338,7 +346,7 @@ def _failure(stderr: str, bib: Bibliography, mapped, style: Style, used_by: str)
     return Problem(bib.shown, 0, 0, f"pandoc could not format the citations: {reason}")
 
 
-def _shown(path: Path, bib: Bibliography) -> str:
+def _shown(path: Path, bib: Library) -> str:
     """path relative to the project, found from where the .bib is and how it is shown."""
     full, shown = str(bib.path), bib.shown
     root = full[: -len(shown)] if shown and full.endswith(shown) else ""

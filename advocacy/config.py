@@ -32,7 +32,13 @@ class Paths:
 
     @property
     def bibliography(self) -> Path:
+        """The bibliography's default name: the one a problem names when there is none."""
         return self.content / "references.bib"
+
+    def bibliographies(self) -> list[Path]:
+        """Every .bib file under content/, sorted by path; the default one if none."""
+        found = sorted(self.content.rglob("*.bib"), key=lambda p: p.relative_to(self.content).parts)
+        return [p for p in found if p.is_file() or p.is_symlink()] or [self.bibliography]
 
     def shown(self, path: Path) -> str:
         """path as the user should see it: relative to the root when inside it."""

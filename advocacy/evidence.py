@@ -323,7 +323,7 @@ def trace(project, target: str) -> list[str]:
     lines: list[str] = []
     plans = {doc_id: outline(corpus, doc) for doc_id, doc in corpus.documents.items()}
     if target in bib.keys:
-        lines.append(f"{target}: citation key, {bib.shown}:{bib.lines[target]}")
+        lines.append(f"{target}: citation key, {bib.where(target)}")
         lines += _key_places(project, target)
         sections = {
             doc_id: [top.title for top in plan.sections if _cites(corpus, plan, top, target)]
