@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from advocacy import doctypes, schema
+from advocacy.actors import HOUSE, Actor, actor_problems, read_actors
 from advocacy.assets import check_asset
 from advocacy.citations import Citer
 from advocacy.content import (
@@ -42,6 +43,8 @@ class Corpus:
     project_source: Source | None = None
     # (kind, id, language) -> the record's translation (editions.py)
     translations: dict[tuple[str, str, str], Translation] = field(default_factory=dict)
+    # id -> the actors recommendations may address (actors.py): the house list by default
+    actors: dict[str, Actor] = field(default_factory=lambda: dict(HOUSE))
 
     def get(self, kind: str, record_id: str) -> schema.Record:
         return self.records[kind][record_id]
@@ -76,6 +79,8 @@ def read_corpus(content_dir: Path, root: Path) -> tuple[Corpus, list[Problem]]:
     raw, found = find_records(content_dir, root)
     problems.extend(found)
     corpus = Corpus(project=project, project_source=project_source)  # type: ignore[arg-type]
+    corpus.actors, _, found = read_actors(content_dir, root)
+    problems.extend(found)
     translations = [record for record in raw if record.language]
     raw = [record for record in raw if not record.language]
     for record in raw:
@@ -89,6 +94,7 @@ def read_corpus(content_dir: Path, root: Path) -> tuple[Corpus, list[Problem]]:
     for kind in doctypes.RECORD_KINDS:
         corpus.records.setdefault(kind, {})
     problems.extend(check_links(corpus))
+    problems.extend(actor_problems(corpus))
     problems.extend(read_translations(corpus, translations))
     if not corpus.documents and not problems:
         where = shown_path(content_dir / "documents", root)

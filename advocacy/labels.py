@@ -154,6 +154,7 @@ def date_locale(language: str) -> Locale:
 
 def python_labels() -> list[str]:
     """Labels written in Python: section titles, type labels, addressees, kinds."""
+    from advocacy.actors import LEVEL_LABELS
     from advocacy.doctypes import SPECS
     from advocacy.licences import LICENCES
     from advocacy.render import KIND_LABELS, TRANSLATION_NOTICES
@@ -167,7 +168,7 @@ def python_labels() -> list[str]:
             part = stack.pop(0)
             found.append(part.title)
             stack[:0] = part.children
-    found += list(ACTOR_LABELS.values()) + list(KIND_LABELS.values())
+    found += list(ACTOR_LABELS.values()) + list(LEVEL_LABELS.values()) + list(KIND_LABELS.values())
     found += list(TRANSLATION_NOTICES.values())
     found += [licence.terms for licence in LICENCES.values()]
     return list(dict.fromkeys(found))

@@ -17,6 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from advocacy import schema
+from advocacy.actors import LEVEL_LABELS, by_level
 from advocacy.citations import PLACEHOLDER, REFERENCES, Citer, cluster_for
 from advocacy.config import Paths
 from advocacy.corpus import Corpus
@@ -53,20 +54,23 @@ def environment(paths: Paths, labels: Labels | None = None) -> jinja2.Environmen
     env.filters["language_name"] = language_name
     env.filters["type_label"] = lambda name: labels.html(SPECS[name].label)
     env.filters["by_actor"] = lambda recs: by_actor(recs, labels)
-    env.filters["actor_label"] = lambda actor: labels.html(schema.ACTOR_LABELS[actor])
+    env.filters["actor_label"] = lambda actor: actor.label(labels)
     env.filters["number"] = lambda value: f"{value:g}"
     env.filters["plain"] = plain
     return env
 
 
-def by_actor(recommendations: Iterable[Any], labels: Labels) -> list[tuple[str, list[Any]]]:
-    """Group recommendations by addressee, in the order of ACTOR_LABELS."""
-    groups = []
-    for actor, label in schema.ACTOR_LABELS.items():
-        found = [r for r in recommendations if actor in r.addressed_to]
-        if found:
-            groups.append((labels.html(label), found))
-    return groups
+def by_actor(recommendations: Iterable[Any], labels: Labels) -> list[tuple[str, list]]:
+    """Recommendations by level (actors.LEVEL_LABELS), then by addressee:
+    [(level label, [(actor label, recommendations)])]."""
+    actors = list(dict.fromkeys(a for r in recommendations for a in r.addressed_to))
+    return [
+        (
+            labels.html(LEVEL_LABELS[level]),
+            [(a.label(labels), [r for r in recommendations if a in r.addressed_to]) for a in group],
+        )
+        for level, group in by_level(actors)
+    ]
 
 
 class Views:
@@ -91,6 +95,8 @@ class Views:
         view = self.fields(record)
         view.kind = kind
         view.cited_sources = self.cite(record.sources)
+        if kind == "recommendation":  # ids to actors, in the order written
+            view.addressed_to = [self.corpus.actors[a] for a in record.addressed_to]
         if kind == "figure":
             from advocacy.charts import draw
 

@@ -85,6 +85,21 @@ Actor = Literal[
     "academia",
     "sse-movement",
 ]
+# An actor's id: one declared in content/actors.yaml, or of the house list when
+# none are declared (actors.py checks which); so the schema cannot close the list.
+ActorId = Annotated[
+    str,
+    Field(pattern=r"^[a-z0-9][a-z0-9-]*$"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[a-z0-9][a-z0-9-]*$",
+            "examples": list(get_args(Actor)),
+            "description": "An actor declared in content/actors.yaml; without that file, one "
+            "of the house list: " + ", ".join(get_args(Actor)) + ".",
+        }
+    ),
+]
 ACTOR_LABELS = {
     "national-government": "National governments",
     "local-government": "Local governments",
@@ -256,7 +271,7 @@ class Recommendation(Record):
 
     title: Text
     action: Prose
-    addressed_to: list[Actor] = Field(
+    addressed_to: list[ActorId] = Field(
         default_factory=list, description="Who is to act; a published document needs it."
     )
     timeframe: Text | None = None
