@@ -30,10 +30,10 @@ ID = r"[a-z0-9][a-z0-9-]*"
 Level = Literal["national", "local", "regional", "international", "civil-society", "academia"]
 # Labels, in the order the "who should act" table gives the levels.
 LEVEL_LABELS = {
-    "national": "National",
-    "local": "Local",
-    "regional": "Regional",
-    "international": "International",
+    "national": "National level",
+    "local": "Local level",
+    "regional": "Regional level",
+    "international": "International level",
     "civil-society": "Civil society",
     "academia": "Academia",
 }

@@ -61,9 +61,9 @@ def test_the_table_groups_actors_by_level(make_project):
     build(Paths.at(project))
     text = pdf_text(project / "build" / "paper.pdf")
     assert (
-        "National Ministry of Entrepreneur and Cooperatives Development (KUSKOP) Protect "
-        "Local Kuala Lumpur City Hall Protect "
-        "Civil society Malaysian SSE Network Organise"
+        "Ministry of Entrepreneur and Cooperatives Development (KUSKOP) National level Protect "
+        "Kuala Lumpur City Hall Local level Protect "
+        "Malaysian SSE Network Civil society Organise"
     ) in text
 
 

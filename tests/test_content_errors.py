@@ -39,6 +39,7 @@ def test_enum_value_lists_the_choices_and_the_nearest(make_project, capsys):
     project = make_project(
         {
             "content/recommendations/protect.yaml": "title: Protect\naction: Act.\naddressed_to: [goverment]\n"
+            "rests_on: [urban-poor]\n"
         }
     )
     code, _, err = run(project, "check", capsys=capsys)
