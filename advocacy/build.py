@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from advocacy import schema
 from advocacy.bibliography import (
     Library,
     missing_fields,
@@ -26,6 +27,7 @@ from advocacy.doctypes import DocumentBase
 from advocacy.editions import edition, edition_problems, output_name
 from advocacy.errors import ContentError, Problem, suggest
 from advocacy.evidence import evidence_file, lints
+from advocacy.identity import Brand, parse
 from advocacy.labels import Labels, label_problems
 from advocacy.licences import Rights, licence_problems, rights
 from advocacy.outline import Outline, outline
@@ -164,12 +166,12 @@ def render_page(project: Project, document: DocumentBase, corpus: Corpus | None 
     """
     corpus = corpus or project.corpus
     citer = Citer()
-    views = Views(corpus, citer, project.paths.templates)
     labels = Labels.load(project.paths.templates, document.language, document.calendar)
+    views = Views(corpus, citer, project.paths.templates, labels)
     env = environment(project.paths, labels)
     plan = outline(corpus, document, labels)
     context = document_context(corpus, plan, views)
-    context["stylesheet"] = stylesheet(project.paths)
+    context["stylesheet"] = stylesheet(project.paths, corpus.project)
     html = render_document(env, plan, context, project.paths.shown)
     style = document_style(project.paths, document.citation_style)
     used_by = project.corpus.sources[("document", document.id)].path
@@ -177,15 +179,28 @@ def render_page(project: Project, document: DocumentBase, corpus: Corpus | None 
     return Page(html, citer.references, plan)
 
 
-def stylesheet(paths: Paths) -> str:
-    """The house CSS, inlined so each HTML file stands alone."""
-    return "\n".join(text for _name, text in stylesheet_files(paths))
+def stylesheet(paths: Paths, project: schema.Project | None = None) -> str:
+    """The house CSS, the theme's and the brand's, inlined so each HTML file stands alone."""
+    return "\n".join(text for _name, text in stylesheet_files(paths, project))
 
 
-def stylesheet_files(paths: Paths) -> list[tuple[str, str]]:
-    """(path as shown, text) of each house CSS file, in the order it is inlined."""
-    css = paths.templates / "css"
-    return [(paths.shown(p), p.read_text(encoding="utf-8")) for p in sorted(css.glob("*.css"))]
+def stylesheet_files(paths: Paths, project: schema.Project | None = None) -> list[tuple[str, str]]:
+    """(path as shown, text) of each CSS file, in the order it is inlined.
+
+    The house files (templates/css), each replaced by a file of the same name
+    in the project's theme (content/theme/css), which may add files of its
+    own; then the brand colours of project.yaml, as design tokens.
+    """
+    found = {p.name: p for p in sorted((paths.templates / "css").glob("*.css"))}
+    theme = paths.theme / "css"
+    if theme.is_dir():
+        found |= {p.name: p for p in sorted(theme.glob("*.css")) if not leaves(p, paths.root)}
+    files = [(paths.shown(p), p.read_text(encoding="utf-8")) for _, p in sorted(found.items())]
+    colours = project.organisation.colours if project is not None else None
+    if colours is not None:
+        brand = Brand(parse(colours.primary), parse(colours.accent))
+        files.append((paths.shown(paths.content / "project.yaml"), str(brand.css())))
+    return files
 
 
 def build(
@@ -308,7 +323,7 @@ def write_pdf(target: Path, html: str, project: Project, doc_id: str, rights: Ri
         routes(paths),
         target,
         archival,
-        stylesheets=stylesheet_files(paths),
+        stylesheets=stylesheet_files(paths, project.corpus.project),
         document=project.corpus.sources[("document", doc_id)].path,
         rights=rights,
     )
@@ -328,10 +343,18 @@ def copy_assets(out: OutputFolder, project: Project) -> None:
     for font in sorted(fonts.glob("*")) if fonts.is_dir() else []:
         if font.is_file() and not font.is_symlink():
             out.stage(f"fonts/{font.name}").write_bytes(font.read_bytes())
-    logo = project.corpus.project.organisation.logo
-    if logo:
-        source = project.paths.content / "assets" / logo
-        out.stage(f"assets/{logo}").write_bytes(source.read_bytes())
+    for name in sorted(named_assets(project.corpus)):
+        source = project.paths.content / "assets" / name
+        out.stage(f"assets/{name}").write_bytes(source.read_bytes())
+
+
+def named_assets(corpus: Corpus) -> set[str]:
+    """Every file of content/assets the documents show: logos, partners' logos."""
+    organisation = corpus.project.organisation
+    found = {name for name in (organisation.logo, organisation.logo_on_dark) if name}
+    for document in corpus.documents.values():
+        found |= {partner.logo for partner in document.partners if partner.logo}
+    return found
 
 
 def write_index(out: OutputFolder, project: Project) -> None:
@@ -364,7 +387,7 @@ def write_index(out: OutputFolder, project: Project) -> None:
     context = {
         "project": project.corpus.project,
         "groups": groups,
-        "stylesheet": stylesheet(project.paths),
+        "stylesheet": stylesheet(project.paths, project.corpus.project),
     }
     page = render_template(env, "index.html.j2", context, project.paths.shown, "the index")
     out.stage("index.html").write_bytes(page.encode("utf-8"))

@@ -1,4 +1,4 @@
-"""Command line: `advocacy build | check | list | trace | translations | catalog | schema`.
+"""Command line: `advocacy build | check | list | trace | translations | new | catalog | schema`.
 
 Exit status (the README's table says the same):
 
@@ -91,6 +91,17 @@ def parser() -> argparse.ArgumentParser:
     command("list", "list documents and the records they draw on")
     trace_cmd = command("trace", "show where a record or citation key is used")
     trace_cmd.add_argument("id", metavar="ID", help="a record id or a citation key")
+    new = command("new", "start a project for a new network: content/ to replace, file by file")
+    new.add_argument(
+        "dir",
+        type=Path,
+        metavar="DIR",
+        help="where to write content/ (default: .)",
+        nargs="?",
+        default=Path("."),
+    )
+    new.add_argument("--name", default="Example Network", help="the network's name")
+    new.add_argument("--short-name", default=None, help="its short name or acronym")
     command("catalog", "write templates/locale/advocacy.pot and update each language's .po")
     tr = command(
         "translations",
@@ -242,6 +253,26 @@ def cmd_schema(args, paths: Paths) -> int:
     return 0
 
 
+def cmd_new(args, paths: Paths) -> int:
+    from advocacy.config import PACKAGE_ROOT
+    from advocacy.scaffold import SCAFFOLD, new_project
+
+    templates = (
+        paths.templates if (paths.templates / SCAFFOLD).is_dir() else PACKAGE_ROOT / "templates"
+    )
+    short = args.short_name or "".join(w[0] for w in args.name.split() if w[:1].isalpha()).upper()
+    target = args.dir if args.dir.is_absolute() else Path.cwd() / args.dir
+    written = new_project(target, args.name, short or "NET", templates)
+    for path in written:
+        print(f"wrote {paths.shown(path)}")
+    where = "" if target.resolve() == Path.cwd().resolve() else f" --root {args.dir}"
+    print(
+        f"a new project for {args.name}: check it with 'advocacy{where} --strict check', "
+        f"build it with 'advocacy{where} build', then replace each file with your own"
+    )
+    return 0
+
+
 def cmd_catalog(args, paths: Paths) -> int:
     from advocacy.labels import write_catalogs
 
@@ -367,6 +398,7 @@ COMMANDS = {
     "catalog": cmd_catalog,
     "check": cmd_check,
     "list": cmd_list,
+    "new": cmd_new,
     "schema": cmd_schema,
     "trace": cmd_trace,
     "translations": cmd_translations,

@@ -40,6 +40,15 @@ class Paths:
         found = sorted(self.content.rglob("*.bib"), key=lambda p: p.relative_to(self.content).parts)
         return [p for p in found if p.is_file() or p.is_symlink()] or [self.bibliography]
 
+    @property
+    def theme(self) -> Path:
+        """A project's own templates, partials and CSS, found before the house ones."""
+        return self.content / "theme"
+
+    def template_folders(self) -> list[Path]:
+        """Where templates are looked for, in order: the project's theme, then the house."""
+        return [self.theme, self.templates]
+
     def shown(self, path: Path) -> str:
         """path as the user should see it: relative to the root when inside it."""
         try:

@@ -46,6 +46,7 @@ KIND_FOLDERS = {
     "engagement": "engagements",
     "recommendation": "recommendations",
     "figure": "figures",
+    "table": "tables",
     "document": "documents",
 }
 

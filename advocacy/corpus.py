@@ -25,6 +25,7 @@ from advocacy.content import (
     read_source,
     shown_path,
 )
+from advocacy.data import fill_records
 from advocacy.editions import Translation, read_translations
 from advocacy.errors import ContentError, Problem, one_of, suggest
 from advocacy.prose import ProseRenderer, citations_in
@@ -88,6 +89,11 @@ def read_corpus(content_dir: Path, root: Path) -> tuple[Corpus, list[Problem]]:
         if record.source is None:
             continue
         model = _validate(record, problems)
+        for index, partner in enumerate(getattr(model, "partners", None) or []):
+            if partner.logo:
+                loc = ("partners", index, "logo")
+                assets = content_dir / "assets"
+                problems.extend(check_asset(partner.logo, assets, record.source, loc))
         if model is not None:
             corpus.records.setdefault(record.kind, {})[record.id] = model
             corpus.sources[(record.kind, record.id)] = record.source
@@ -95,6 +101,7 @@ def read_corpus(content_dir: Path, root: Path) -> tuple[Corpus, list[Problem]]:
         corpus.records.setdefault(kind, {})
     problems.extend(check_links(corpus))
     problems.extend(actor_problems(corpus))
+    problems.extend(fill_records(corpus, content_dir, root))
     problems.extend(read_translations(corpus, translations))
     if not corpus.documents and not problems:
         where = shown_path(content_dir / "documents", root)
@@ -120,10 +127,35 @@ def _load_project(content_dir: Path, root: Path, problems: list[Problem]):
     except ValidationError as exc:
         problems.extend(pydantic_problems(exc, source, schema.Project))
         return None, source
-    if project.organisation.logo:
-        loc = ("organisation", "logo")
-        problems.extend(check_asset(project.organisation.logo, content_dir / "assets", source, loc))
+    problems.extend(_identity_problems(project.organisation, content_dir, source))
     return project, source
+
+
+def _identity_problems(organisation: schema.Organisation, content_dir: Path, source: Source):
+    """The logos exist, the series are of document types, the colours can carry text."""
+    from advocacy.identity import contrast_problems, parse
+
+    problems = []
+    for name in ("logo", "logo_on_dark"):
+        if getattr(organisation, name):
+            loc = ("organisation", name)
+            problems += check_asset(
+                getattr(organisation, name), content_dir / "assets", source, loc
+            )
+    for kind in organisation.series:
+        if kind not in doctypes.SPECS:
+            loc = ("organisation", "series", kind)
+            message = (
+                f"organisation.series: no document type '{kind}'{suggest(kind, doctypes.SPECS)}; "
+                f"name one of {one_of(doctypes.SPECS)}"
+            )
+            problems.append(source.problem(loc, message, at_key=True))
+    if organisation.colours is not None:
+        colours = organisation.colours
+        primary, accent = parse(colours.primary), parse(colours.accent)
+        for name, message in contrast_problems(primary, accent):
+            problems.append(source.problem(("organisation", "colours", name), message))
+    return problems
 
 
 def _validate(record: RawRecord, problems: list[Problem]) -> schema.Record | None:
@@ -239,6 +271,8 @@ def _words(error: dict, loc: tuple, model: type[BaseModel]) -> str:
         choices = error["ctx"]["expected"].replace(" or ", ", ")
         hint = suggest(shown, _quoted(choices))
         return f"{where}: expected one of {choices}; got '{shown}'{hint}"
+    if kind == "string_pattern_mismatch" and error["ctx"]["pattern"].startswith("^#"):
+        return f"{where}: '{shown}' is not a colour; write it as #rrggbb, such as #0b5563"
     if kind == "string_pattern_mismatch":
         return f"{where}: '{shown}' is not a valid id; use lower-case letters, digits and '-'"
     if kind in {"string_type", "list_type", "model_type", "dict_type", "int_type"}:

@@ -22,7 +22,19 @@ from pydantic import (
     field_validator,
 )
 
-from advocacy.schema import MODELS, Id, Person, Prose, Quote, Record, Text, When, language_tag
+from advocacy.schema import (
+    ISBN,
+    MODELS,
+    Id,
+    Partner,
+    Person,
+    Prose,
+    Quote,
+    Record,
+    Text,
+    When,
+    language_tag,
+)
 
 
 class DocumentBase(Record):
@@ -69,6 +81,15 @@ class DocumentBase(Record):
         default=None, description="What the document draws on; printed on the back page."
     )
     figures: list[Id] = Field(default_factory=list, description="Figure ids, drawn in order.")
+    tables: list[Id] = Field(default_factory=list, description="Table ids, shown in order.")
+    number: Annotated[str, Field(min_length=1)] | None = Field(
+        default=None,
+        description="Its number in its type's series (organisation.series): 1, 2026/3.",
+    )
+    isbn: ISBN | None = None
+    partners: list[Partner] = Field(
+        default_factory=list, description="Co-publishers and partners, with their logos."
+    )
 
     @field_validator("editions")
     @classmethod
@@ -189,7 +210,7 @@ SPECS: dict[str, DocumentSpec] = {
             toc=False,
             parts=(
                 Part("key-messages", "Key messages", ("key_messages",), numbered=False),
-                Part("issue", "The issue", ("introduction", "figures")),
+                Part("issue", "The issue", ("introduction", "figures", "tables")),
                 Part("excluded", "Who is left out", ("exclusions",)),
                 Part("what-works", "What works: people's own initiatives", ("initiatives",)),
                 Part("recommendations", "Recommendations", ("recommendations",)),
@@ -216,7 +237,7 @@ SPECS: dict[str, DocumentSpec] = {
                 Part(
                     "evidence",
                     "The evidence",
-                    ("based_on", "figures"),
+                    ("based_on", "figures", "tables"),
                     always=True,
                     children=(
                         Part("excluded", "Who is excluded", ("exclusions",)),
@@ -240,7 +261,9 @@ SPECS: dict[str, DocumentSpec] = {
             ledger=True,
             parts=(
                 Part("key-messages", "Key messages", ("key_messages",), numbered=False),
-                Part("open-space", "The open space", ("introduction", "event", "figures")),
+                Part(
+                    "open-space", "The open space", ("introduction", "event", "figures", "tables")
+                ),
                 Part("areas", "Areas of engagement", ("quote",), always=True, each="engagements"),
                 Part("way-forward", "Way forward", ("way_forward",)),
                 CONCLUSION,
@@ -259,7 +282,7 @@ SPECS: dict[str, DocumentSpec] = {
             toc=False,
             parts=(
                 Part("key-messages", "Key messages", ("key_messages",), numbered=False),
-                Part("in-figures", "In figures", ("introduction", "figures")),
+                Part("in-figures", "In figures", ("introduction", "figures", "tables")),
                 Part("recommendations", "What we ask", ("recommendations",)),
                 REFERENCES,
                 LEDGER,

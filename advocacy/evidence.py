@@ -350,7 +350,7 @@ def trace(project, target: str) -> list[str]:
 
 
 # Records whose `sources` the templates print ("Source: ..."); others cite in prose.
-SOURCES_PRINTED = {"event", "figure"}
+SOURCES_PRINTED = {"event", "figure", "table"}
 
 
 def _shows(top, shown: Shown) -> bool:

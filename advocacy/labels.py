@@ -14,8 +14,10 @@ Dates come from CLDR (Babel), at the precision the content gives them.
 from __future__ import annotations
 
 import re
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -108,6 +110,11 @@ class Labels:
                 css.append('"' + quoted + '"')
         return Markup(" ".join(css))
 
+    def number(self, value) -> str:
+        """A number as this language writes it (CLDR): 128,000 in English, 128.000 in
+        Indonesian. A Decimal keeps the decimals it was written with."""
+        return format_number(value, self.language)
+
     def year(self, when) -> str:
         """The year of a date, in this language and calendar."""
         return self.date(when, "year")
@@ -149,6 +156,24 @@ def date_locale(language: str) -> Locale:
         return Locale.parse(DATE_LOCALE[SOURCE])
 
 
+MAX_PLACES = 6  # decimals kept of a float (a chart's ticks: 0.30000000000000004)
+
+
+def format_number(value, language: str) -> str:
+    """value (a Decimal, or a float rounded to MAX_PLACES) with the language's
+    thousands separator and decimal sign, its decimals as given."""
+    if not isinstance(value, Decimal):
+        value = round(Decimal(repr(float(value))), MAX_PLACES).normalize()
+    places = 0 if value == value.to_integral_value() else max(0, -value.as_tuple().exponent)
+    try:
+        locale = Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        locale = Locale.parse(SOURCE)
+    pattern = copy(locale.decimal_formats[None])
+    pattern.frac_prec = (places, places)
+    return pattern.apply(value, locale)
+
+
 # ------------------------------------------------------------ the catalog
 
 
@@ -157,7 +182,7 @@ def python_labels() -> list[str]:
     from advocacy.actors import LEVEL_LABELS
     from advocacy.doctypes import SPECS
     from advocacy.licences import LICENCES
-    from advocacy.render import KIND_LABELS, TRANSLATION_NOTICES
+    from advocacy.render import KIND_LABELS, PARTNER_ROLES, SERIES_NUMBER, TRANSLATION_NOTICES
     from advocacy.schema import ACTOR_LABELS
 
     found = ["Page %(page)s of %(pages)s"]
@@ -170,6 +195,7 @@ def python_labels() -> list[str]:
             stack[:0] = part.children
     found += list(ACTOR_LABELS.values()) + list(LEVEL_LABELS.values()) + list(KIND_LABELS.values())
     found += list(TRANSLATION_NOTICES.values())
+    found += [SERIES_NUMBER, *PARTNER_ROLES.values()]
     found += [licence.terms for licence in LICENCES.values()]
     return list(dict.fromkeys(found))
 
@@ -214,7 +240,8 @@ def write_catalogs(templates: Path) -> list[Path]:
         with path.open("rb") as handle:
             catalog = read_po(handle)
         template.creation_date = catalog.creation_date  # no churn in the header
-        catalog.update(template, update_header_comment=False)
+        # no guesses from similar labels: every entry here is used, so a guess would print
+        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
         with path.open("wb") as handle:
             write_po(handle, catalog, width=100, include_previous=True)
         written.append(path)

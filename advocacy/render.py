@@ -14,13 +14,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from advocacy import schema
 from advocacy.actors import LEVEL_LABELS, by_level
 from advocacy.citations import PLACEHOLDER, REFERENCES, Citer, cluster_for
 from advocacy.config import Paths
 from advocacy.corpus import Corpus
+from advocacy.data import table_view
 from advocacy.doctypes import SPECS
 from advocacy.editions import language_of, output_name
 from advocacy.errors import ContentError, Problem
@@ -41,7 +42,9 @@ def environment(paths: Paths, labels: Labels | None = None) -> jinja2.Environmen
     """
     labels = labels or Labels(SOURCE)
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(paths.templates)),
+        loader=jinja2.ChoiceLoader(
+            [jinja2.FileSystemLoader(str(folder)) for folder in paths.template_folders()]
+        ),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -55,7 +58,7 @@ def environment(paths: Paths, labels: Labels | None = None) -> jinja2.Environmen
     env.filters["type_label"] = lambda name: labels.html(SPECS[name].label)
     env.filters["by_actor"] = lambda recs: by_actor(recs, labels)
     env.filters["actor_label"] = lambda actor: actor.label(labels)
-    env.filters["number"] = lambda value: f"{value:g}"
+    env.filters["number"] = labels.number
     env.filters["plain"] = plain
     return env
 
@@ -76,9 +79,16 @@ def by_actor(recommendations: Iterable[Any], labels: Labels) -> list[tuple[str, 
 class Views:
     """Builds the views of one document's records, collecting its citations."""
 
-    def __init__(self, corpus: Corpus, citer: Citer, templates: Path | None = None):
+    def __init__(
+        self,
+        corpus: Corpus,
+        citer: Citer,
+        templates: Path | None = None,
+        labels: Labels | None = None,
+    ):
         self.corpus = corpus
         self.templates = templates
+        self.labels = labels or Labels(SOURCE)
         self.prose = ProseRenderer(citer)
         self._cache: dict[tuple[str, str], SimpleNamespace] = {}
 
@@ -100,7 +110,9 @@ class Views:
         if kind == "figure":
             from advocacy.charts import draw
 
-            view.svg = Markup(draw(record, self.templates))
+            view.svg = Markup(draw(record, self.templates, self.labels.number))
+        if kind == "table":
+            view.header, view.body = table_view(record, self.labels.number)
         for name, kinds in schema.LINKS.get(kind, {}).items():  # links resolved to views
             ids = getattr(record, name)
             setattr(view, name, [self.record(self._kind_of(i, kinds), i) for i in ids])
@@ -183,6 +195,30 @@ def ledger(corpus: Corpus, plan: Outline, views: Views) -> list[SimpleNamespace]
     return entries
 
 
+SERIES_NUMBER = "%(series)s No. %(number)s"
+PARTNER_ROLES = {"co-publisher": "Published with", "partner": "In partnership with"}
+
+
+def series_of(project, document, labels: Labels) -> tuple[Markup | None, str | None]:
+    """The series line of a document ("ASEC Policy Brief No. 1") and the series' ISSN."""
+    series = project.organisation.series.get(document.type) if project is not None else None
+    if series is None:
+        return None, None
+    if document.number:
+        return labels.html(SERIES_NUMBER, series=series.name, number=document.number), series.issn
+    return Markup(escape(series.name)), series.issn
+
+
+def partner_groups(document, labels: Labels) -> list[tuple[Markup, list]]:
+    """The document's co-publishers, then its partners, each group under its label."""
+    groups = []
+    for role, label in PARTNER_ROLES.items():
+        found = [p for p in document.partners if p.role == role]
+        if found:
+            groups.append((labels.html(label), found))
+    return groups
+
+
 TRANSLATION_NOTICES = {
     True: "Translation from the %(language)s original",
     False: "Unofficial translation from the %(language)s original",
@@ -214,6 +250,8 @@ def document_context(corpus: Corpus, plan: Outline, views: Views) -> dict:
     doc.type_label = plan.labels.html(plan.spec.label)
     doc.year = plan.labels.year(document.date)
     doc.editions, doc.translation = edition_context(corpus, document, plan.labels)
+    doc.series, doc.issn = series_of(corpus.project, document, plan.labels)
+    doc.partner_groups = partner_groups(document, plan.labels)
     project = views.fields(corpus.project)
     project.organisation = views.fields(corpus.project.organisation)
     records = {
@@ -248,9 +286,10 @@ def render_template(env: jinja2.Environment, name: str, context: dict, shown, wh
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateNotFound as exc:
-        where = shown(Path(env.loader.searchpath[0]) / name)
-        message = f"no template '{exc.name}'; add it to the templates folder"
-        raise ContentError([Problem(where, 0, 0, message)]) from None
+        folders = _folders(env)
+        tried = ", ".join(shown(folder / exc.name) for folder in folders)
+        message = f"no template '{exc.name}'; looked for {tried}; add it to one of them"
+        raise ContentError([Problem(shown(folders[-1] / name), 0, 0, message)]) from None
     except jinja2.TemplateSyntaxError as exc:
         path = shown(Path(exc.filename)) if exc.filename else name
         raise ContentError([Problem(path, exc.lineno, 1, exc.message or str(exc))]) from None
@@ -265,9 +304,15 @@ def render_template(env: jinja2.Environment, name: str, context: dict, shown, wh
         raise ContentError([Problem(shown(path), line, 1, message)]) from None
 
 
+def _folders(env: jinja2.Environment) -> list[Path]:
+    """The folders templates are looked for in, in order."""
+    loaders = getattr(env.loader, "loaders", [env.loader])
+    return [Path(p) for loader in loaders for p in getattr(loader, "searchpath", [])]
+
+
 def _template_frame(exc: BaseException, env: jinja2.Environment) -> tuple[Path | None, int]:
     """The innermost template file and line of a failure while rendering."""
-    folders = [Path(p).resolve() for p in env.loader.searchpath]
+    folders = [folder.resolve() for folder in _folders(env)]
     found: tuple[Path | None, int] = (None, 0)
     for frame in traceback.extract_tb(exc.__traceback__):
         path = Path(frame.filename).resolve()

@@ -306,6 +306,77 @@ AssetPath = Annotated[
 ]
 
 
+def _data_path(value: str) -> str:
+    parts = value.split("/")
+    if (
+        value.startswith("/")
+        or ".." in parts
+        or not re.fullmatch(r"[\w./ -]+\.csv", value, re.IGNORECASE)
+    ):
+        raise ValueError(
+            f"'{value}' is not a file in content/data/; give a relative path to a .csv file "
+            "there, without '..'"
+        )
+    return value
+
+
+DataPath = Annotated[
+    str,
+    AfterValidator(_data_path),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[\w./ -]+\.csv$",
+            "description": "A CSV file in content/data/ (UTF-8, a header row), e.g. coverage.csv",
+        }
+    ),
+]
+
+
+class Column(BaseModel):
+    """A column of a CSV, chosen by its header, and the label printed for it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    column: Text = Field(description="The column's name in the CSV's header row.")
+    label: Text | None = Field(default=None, description="Printed instead of the column's name.")
+
+
+class TableColumn(Column):
+    format: Literal["number", "text"] | None = Field(
+        default=None,
+        description="'text' prints the cells as written (years, codes); by default a column "
+        "of numbers is formatted for the document's language and right-aligned.",
+    )
+
+
+class FigureData(BaseModel):
+    """The CSV a figure is drawn from, and the columns it draws."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    file: DataPath
+    category: Text | None = Field(
+        default=None, description="The column that names the categories; the first by default."
+    )
+    series: list[Text | Column] = Field(
+        min_length=1, description="The columns of numbers, one series each, by header name."
+    )
+
+
+class TableData(BaseModel):
+    """The CSV a table shows, and which of its columns, in order."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    file: DataPath
+    columns: list[Text | TableColumn] = Field(
+        default_factory=list,
+        description="The columns shown, in order, by header name; all by default. The first "
+        "names the rows.",
+    )
+
+
 class Series(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
@@ -314,24 +385,75 @@ class Series(BaseModel):
 
 
 class Figure(Record):
-    """A small data table drawn as a chart, with its source and alt text."""
+    """A small data table drawn as a chart, with its source and alt text.
+
+    The numbers are written here (`categories` and `series`) or read from a
+    CSV in content/data/ (`data`).
+    """
 
     title: Text
     chart: Literal["bar", "stacked-bar", "line"]
     alt: Text = Field(description="What the chart shows, for readers who cannot see it.")
-    categories: list[Text] = Field(min_length=1)
-    series: list[Series] = Field(min_length=1)
+    data: FigureData | None = Field(default=None, description="A CSV instead of the numbers.")
+    categories: list[Text] = Field(default_factory=list)
+    series: list[Series] = Field(default_factory=list)
     unit: Text | None = None
     note: Prose | None = None
     sources: list[Source] = Field(min_length=1, description="Where the numbers come from.")
 
     @model_validator(mode="after")
     def _series_fit(self) -> Figure:
+        if self.data is not None:
+            if self.categories or self.series:
+                raise ValueError(
+                    "give the numbers either in a CSV (data) or here (categories and series), "
+                    "not both"
+                )
+            return self
+        if not self.categories or not self.series:
+            raise ValueError(
+                "give the numbers: data (a CSV in content/data/), or categories and series"
+            )
         for series in self.series:
             if len(series.values) != len(self.categories):
                 raise ValueError(
                     f"series '{series.name}' has {len(series.values)} values for "
                     f"{len(self.categories)} categories; give one value per category"
+                )
+        return self
+
+
+class Table(Record):
+    """A table of data, from a CSV in content/data/ (`data`) or written here
+    (`columns` and `rows`), with its unit, source and note."""
+
+    title: Text
+    unit: Text | None = Field(default=None, description="What the numbers count, e.g. per cent.")
+    data: TableData | None = Field(default=None, description="A CSV instead of the rows.")
+    columns: list[Text | TableColumn] = Field(
+        default_factory=list, description="The header of a table written here."
+    )
+    rows: list[list[Text]] = Field(
+        default_factory=list, description="The rows of a table written here: one cell a column."
+    )
+    note: Prose | None = None
+    sources: list[Source] = Field(min_length=1, description="Where the numbers come from.")
+
+    @model_validator(mode="after")
+    def _rows_fit(self) -> Table:
+        if self.data is not None:
+            if self.columns or self.rows:
+                raise ValueError(
+                    "give the table either in a CSV (data) or here (columns and rows), not both"
+                )
+            return self
+        if not self.columns or not self.rows:
+            raise ValueError("give the table: data (a CSV in content/data/), or columns and rows")
+        for index, row in enumerate(self.rows):
+            if len(row) != len(self.columns):
+                raise ValueError(
+                    f"rows[{index}] has {len(row)} cells for {len(self.columns)} columns; "
+                    "give one cell per column"
                 )
         return self
 
@@ -345,15 +467,99 @@ class Quote(BaseModel):
     attribution: Text
 
 
+HexColour = Annotated[
+    str,
+    Field(pattern=r"^#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$", description="A colour as #rrggbb."),
+]
+
+
+class Colours(BaseModel):
+    """Brand colours; the shades the house style needs are derived from them."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    primary: HexColour = Field(
+        description="Bands, headings and rules; text in it must read on white."
+    )
+    accent: HexColour = Field(description="Numbers and highlights; text in it must read on white.")
+
+
+def _issn(value: str) -> str:
+    digits = value.replace("-", "").upper()
+    if not re.fullmatch(r"\d{7}[\dX]", digits):
+        raise ValueError(f"'{value}' is not an ISSN; write it as 1234-5679")
+    total = sum(int(d) * w for d, w in zip(digits[:7], range(8, 1, -1), strict=True))
+    check = (11 - total % 11) % 11
+    if digits[7] != ("X" if check == 10 else str(check)):
+        raise ValueError(f"ISSN '{value}' has a wrong check digit; copy it from the ISSN record")
+    return f"{digits[:4]}-{digits[4:]}"
+
+
+def _isbn(value: str) -> str:
+    digits = value.replace("-", "").replace(" ", "").upper()
+    if re.fullmatch(r"\d{13}", digits):
+        valid = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10 == 0
+    elif re.fullmatch(r"\d{9}[\dX]", digits):
+        total = sum((10 - i) * (10 if d == "X" else int(d)) for i, d in enumerate(digits))
+        valid = total % 11 == 0
+    else:
+        raise ValueError(f"'{value}' is not an ISBN; write the 13 digits, hyphens allowed")
+    if not valid:
+        raise ValueError(f"ISBN '{value}' has a wrong check digit; copy it from the ISBN agency")
+    return value.strip()
+
+
+ISSN = Annotated[str, AfterValidator(_issn)]
+ISBN = Annotated[str, AfterValidator(_isbn)]
+
+
+class PublicationSeries(BaseModel):
+    """A series a document type is published in: "ASEC Policy Brief", with its ISSN."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    name: Text
+    issn: ISSN | None = None
+
+
 class Organisation(BaseModel):
+    """Who publishes: the identity printed on every document."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
     name: Text
     short_name: Text
-    logo: AssetPath | None = None
+    logo: AssetPath | None = Field(
+        default=None, description="For light backgrounds; on the band, set on a white plate."
+    )
+    logo_on_dark: AssetPath | None = Field(
+        default=None, description="A variant for the coloured band (often all white)."
+    )
+    colours: Colours | None = Field(default=None, description="The house colours by default.")
     url: Text | None = None
+    email: Text | None = None
+    address: Text | None = None
     contact: Text | None = None
     about: Prose | None = None
+    series: dict[str, PublicationSeries] = Field(
+        default_factory=dict,
+        description="By document type (policy-brief, ...): the series its documents are in.",
+    )
+    disclaimers: list[Prose] = Field(
+        default_factory=list,
+        description="Printed on every back page: whose views these are, designations, ...",
+    )
+
+
+class Partner(BaseModel):
+    """An organisation a document is published with or in partnership with."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    name: Text
+    role: Literal["co-publisher", "partner"] = "partner"
+    logo: AssetPath | None = None
+    url: Text | None = None
 
 
 class Project(BaseModel):
@@ -379,6 +585,7 @@ MODELS: dict[str, type[Record]] = {
     "engagement": Engagement,
     "recommendation": Recommendation,
     "figure": Figure,
+    "table": Table,
 }  # documents: one model per type, in doctypes.py
 
 # Fields that link to other records, and the kinds they may name.
@@ -401,6 +608,7 @@ LINKS: dict[str, dict[str, tuple[str, ...]]] = {
         "recommendations": ("recommendation",),
         "way_forward": ("recommendation",),
         "figures": ("figure",),
+        "tables": ("table",),
     },
 }
 

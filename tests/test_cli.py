@@ -5,10 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from advocacy.cli import main
 from conftest import ROOT
 
 
+@pytest.mark.default_content
 def test_list_names_documents_and_what_they_draw_on(capsys):
     assert main(["--root", str(ROOT), "list"]) == 0
     out = capsys.readouterr().out
@@ -17,12 +20,14 @@ def test_list_names_documents_and_what_they_draw_on(capsys):
     assert "  engagements: ideological-discourse, faces-of-exclusion, inclusion-initiatives" in out
 
 
+@pytest.mark.default_content
 def test_check_of_the_default_content_passes(capsys):
     assert main(["--root", str(ROOT), "check"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("content is valid: 40 records, ")
 
 
+@pytest.mark.default_content
 def test_unknown_document_is_a_usage_error(capsys, tmp_path):
     code = main(["--root", str(ROOT), "--out", str(tmp_path), "build", "policy-breif"])
     err = capsys.readouterr().err

@@ -202,6 +202,7 @@ def test_a_new_type_needs_only_a_spec_and_a_template(make_project, monkeypatch):
     assert [s.id for s in plan.sections] == ["news", "asks", "references", "about-this-document"]
 
 
+@pytest.mark.default_content
 def test_the_outline_numbers_sections_and_leaves_out_empty_ones():
     corpus = load_project(Paths.at(ROOT)).corpus
     paper = outline(corpus, corpus.documents["position-paper"])
@@ -274,8 +275,9 @@ def test_a_missing_template_names_the_file(make_project, capsys):
     (project / "templates" / "policy-brief.html.j2").unlink()
     assert main(["--root", str(project), "build", "--html-only"]) == 1
     assert capsys.readouterr().err == (
-        "templates/policy-brief.html.j2: error: no template 'policy-brief.html.j2'; add it to "
-        "the templates folder\n1 error in 1 file; nothing was built.\n"
+        "templates/policy-brief.html.j2: error: no template 'policy-brief.html.j2'; looked for "
+        "content/theme/policy-brief.html.j2, templates/policy-brief.html.j2; add it to one of "
+        "them\n1 error in 1 file; nothing was built.\n"
     )
     assert not [p for p in (project / "build").rglob("*") if p.name != ".lock"]
 
@@ -290,6 +292,7 @@ def _without_style(html: str) -> str:
     return re.sub(r"<style>.*?</style>", "<style>…</style>", html, flags=re.DOTALL)
 
 
+@pytest.mark.default_content
 @pytest.mark.parametrize("doc_id", ["policy-brief", "position-paper", "synthesis-report"])
 def test_each_type_renders_its_golden_html(built, doc_id):
     """A missing golden file is written and the test fails, so a person reviews it."""
@@ -302,6 +305,7 @@ def test_each_type_renders_its_golden_html(built, doc_id):
     assert html == golden.read_text(encoding="utf-8"), f"refresh tests/golden/{golden.name}"
 
 
+@pytest.mark.default_content
 def test_the_fact_sheet_renders_its_golden_html(make_project):
     project = _fact_sheet(make_project)
     assert main(["--root", str(project), "build", "--html-only", "sheet"]) == 0

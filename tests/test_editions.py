@@ -269,6 +269,7 @@ def test_new_writes_a_file_to_fill_in_for_each_record_the_edition_prints(make_pr
     )
 
 
+@pytest.mark.default_content
 def test_the_default_content_has_a_malay_edition_of_the_brief(built):
     pdf = built / "policy-brief.ms.pdf"
     with pikepdf.open(pdf) as document:
@@ -279,10 +280,11 @@ def test_the_default_content_has_a_malay_edition_of_the_brief(built):
     assert after, "the references and the back page are where they should be"
     malay = Labels.load(ROOT / "templates", "ms")
     english = [
-        message.id.split("%(")[0].strip()
+        max(re.split(r"%\(\w+\)s", message.id), key=len).strip()  # its longest plain part
         for message in extract(ROOT / "templates")
         if message.id and malay.text(message.id) != message.id
     ]
+    english = [label for label in english if len(label) > 3]  # "No." is in titles too
     assert len(english) > 70
     assert [label for label in english if label in before or label in after] == []
     assert "Mesej utama" in text and "Halaman 1 daripada" in text

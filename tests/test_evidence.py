@@ -134,6 +134,7 @@ def test_the_evidence_file_follows_its_schema_and_sources_every_recommendation(b
             assert source["url"].startswith("https://")
 
 
+@pytest.mark.default_content
 def test_the_ledger_gives_the_page_of_each_recommendation(built):
     pdf = built / "synthesis-report.pdf"
     pages = [re.sub(r"\s+", " ", page.extract_text()) for page in PdfReader(pdf).pages]
@@ -148,6 +149,7 @@ def test_the_ledger_gives_the_page_of_each_recommendation(built):
     assert evidence and "The gender dimension" in pages[int(evidence.group(1)) - 1]
 
 
+@pytest.mark.default_content
 def test_trace_lists_every_place_a_key_is_cited(capsys):
     assert main(["--root", str(ROOT), "trace", "ilo2021wspr"]) == 0
     out = capsys.readouterr().out.splitlines()
@@ -165,6 +167,7 @@ def test_trace_lists_every_place_a_key_is_cited(capsys):
     assert "\n".join(out) in readme
 
 
+@pytest.mark.default_content
 def test_trace_of_an_unknown_id_suggests_the_nearest(capsys):
     assert main(["--root", str(ROOT), "trace", "ilo2021wsp"]) == 2
     assert capsys.readouterr().err == (

@@ -35,6 +35,7 @@ def test_pdf_metadata_names_title_author_subject_keywords_language(built, doc_id
     assert reader.trailer["/Root"]["/Lang"] == "en"
 
 
+@pytest.mark.default_content
 def test_policy_brief_metadata_and_page_budget(built):
     info = {k: v.strip() for k, v in pdfinfo(built / "policy-brief.pdf").items()}
     assert int(info["Pages"]) <= 4
@@ -43,6 +44,7 @@ def test_policy_brief_metadata_and_page_budget(built):
     assert info["Subject"].startswith("Policy brief on social inclusion and social protection")
 
 
+@pytest.mark.default_content
 def test_synthesis_report_metadata_names_the_seed_author(built):
     info = {k: v.strip() for k, v in pdfinfo(built / "synthesis-report.pdf").items()}
     assert info["Author"] == "Prof Datuk Dr Denison Jayasooria"
@@ -74,6 +76,7 @@ def test_dates_come_from_the_content_even_with_the_clock_years_ahead(make_projec
         assert b"2041" not in (project / "build" / name).read_bytes(), name
 
 
+@pytest.mark.default_content
 def test_policy_brief_page_one_holds_the_key_messages(built):
     reader = PdfReader(built / "policy-brief.pdf")
     first = re.sub(r"\s+", " ", reader.pages[0].extract_text())
@@ -81,6 +84,7 @@ def test_policy_brief_page_one_holds_the_key_messages(built):
     assert "Six groups in Asia face social exclusion" in first
 
 
+@pytest.mark.default_content
 def test_policy_brief_recommendations_are_addressed_to_named_actors(built):
     html = (built / "policy-brief.html").read_text(encoding="utf-8")
     lines = re.findall(r'<p class="to label">For: ([^<]+)</p>', html)
@@ -98,6 +102,7 @@ def test_policy_brief_recommendations_are_addressed_to_named_actors(built):
     assert "FOR: NATIONAL GOVERNMENTS · LOCAL GOVERNMENTS" in text
 
 
+@pytest.mark.default_content
 def test_position_paper_states_its_main_recommendation_first(built):
     text = pdf_text(built / "position-paper.pdf")
     in_brief = text.index("Our position in brief", text.index("Contents") + 100)
@@ -143,6 +148,7 @@ def test_html_is_accessible_in_its_structure(built):
         assert "<main" in html and 'name="viewport"' in html
 
 
+@pytest.mark.default_content
 def test_index_lists_every_document_with_type_date_and_pages(built):
     text = html_text(built / "index.html")
     html = (built / "index.html").read_text(encoding="utf-8")
@@ -167,6 +173,7 @@ def test_the_same_content_builds_the_same_bytes(built, tmp_path):
     ).read_bytes()
 
 
+@pytest.mark.default_content
 def test_policy_brief_links_citations_to_its_reference_list(built):
     reader = PdfReader(built / "policy-brief.pdf")
     destinations = set(reader.named_destinations)
@@ -214,6 +221,7 @@ def test_every_contents_entry_names_the_page_of_its_heading(built, doc_id):
         assert found[0] == int(number), f"{heading!r}: contents say {number}, found on {found[0]}"
 
 
+@pytest.mark.default_content
 def test_figures_have_alt_text_source_and_a_data_table(built):
     html = (built / "synthesis-report.html").read_text(encoding="utf-8")
     figure = html[html.index('<figure class="figure"') : html.index("</figure>")]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from advocacy.cli import main
 from conftest import ROOT
 
 
+@pytest.mark.default_content
 def test_the_messages_in_when_the_build_says_no_are_real(tmp_path, capsys):
     shutil.copytree(ROOT / "content", tmp_path / "content")
     shutil.copytree(ROOT / "templates", tmp_path / "templates")

@@ -9,6 +9,8 @@ import pytest
 
 from conftest import html_text, pdf_text
 
+pytestmark = pytest.mark.default_content  # the seed is what the default content holds
+
 TITLE = (
     "A need to strengthen partnerships and networks which can enhance the SSE global "
     "movement in a dynamic and impactful way"
