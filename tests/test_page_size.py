@@ -5,13 +5,14 @@ margins they have on A4."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pymupdf
 import pytest
 
 from advocacy.cli import main
-from conftest import ROOT
+from conftest import MINIMAL, ROOT
 
 PAPER = (
     "type: position-paper\ntitle: A test position\nshort_title: Position\n"
@@ -64,8 +65,15 @@ def layout(path: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def a4(built) -> dict:
-    return layout(built / "position-paper.pdf")
+def a4(tmp_path_factory) -> dict:
+    """The position paper of a small project, on the house A4."""
+    project = tmp_path_factory.mktemp("a4")
+    shutil.copytree(ROOT / "templates", project / "templates")
+    for name, text in {**MINIMAL, "content/documents/paper.yaml": PAPER}.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text, encoding="utf-8")
+    assert main(["--root", str(project), "build", "paper"]) == 0
+    return layout(project / "build" / "paper.pdf")
 
 
 @pytest.fixture
@@ -84,7 +92,7 @@ def letter(make_project) -> dict:
 
 def test_a4_is_the_default_and_its_cover_foot_stands_clear_of_the_edge(a4):
     assert a4["sizes"] == {(595.3, 841.9)}
-    assert "Asian Solidarity Economy Council" in a4["foot"][1]
+    assert "Test Network" in a4["foot"][1]
     assert a4["foot"][0] > 45  # 18 mm below the foot's rule, less the descenders
     assert any(text.startswith("Page 2 of ") for text in a4["footer"][1])
 
