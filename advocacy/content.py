@@ -225,15 +225,23 @@ def _refuse(event, message: str) -> Refused:
     return Refused(problem=message, problem_mark=event.start_mark)
 
 
+def read_text(
+    path: Path, shown: str, limit: int = MAX_FILE_BYTES
+) -> tuple[str | None, list[Problem]]:
+    """A content file's text: at most limit bytes of UTF-8 (a BOM allowed), line
+    ends as LF, no control characters; or the problem that stops it."""
+    size = path.stat().st_size
+    if size > limit:
+        message = f"the file is {size:,} bytes, over the limit of {limit:,}; split it"
+        return None, [Problem(shown, 1, 1, message)]
+    text, problems = _decode(path.read_bytes(), shown)
+    return (None, problems) if problems else (text, [])
+
+
 def read_source(path: Path, shown: str) -> tuple[Source | None, list[Problem]]:
     """Read one YAML file; return its Source, or the problems that stop it."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        message = f"the file is {size:,} bytes, over the limit of {MAX_FILE_BYTES:,}; split it"
-        return None, [Problem(shown, 1, 1, message)]
-    raw = path.read_bytes()
-    text, problems = _decode(raw, shown)
-    if problems:
+    text, problems = read_text(path, shown)
+    if text is None:
         return None, problems
     if not re.search(r"^[ \t]*[^#\s]", text, re.MULTILINE):
         return None, [Problem(shown, 1, 1, "the file is empty; write a YAML mapping")]
@@ -361,12 +369,7 @@ def find_records(content_dir: Path, root: Path) -> tuple[list[RawRecord], list[P
             shown = shown_path(path, root)
             record_id, dot, language = path.stem.partition(".")
             if dot and not LANGUAGE_PATTERN.match(language):
-                example = f"{record_id}.ms{path.suffix}"
-                message = (
-                    f"file name '{path.name}': '{language}' is not a language tag; a "
-                    f"translation is named NAME.LANG{path.suffix}, such as {example}"
-                )
-                problems.append(Problem(shown, 1, 1, message))
+                problems.append(_not_a_language(path, shown, "NAME", record_id))
                 continue
             if not ID_PATTERN.match(record_id):
                 message = (
@@ -375,32 +378,39 @@ def find_records(content_dir: Path, root: Path) -> tuple[list[RawRecord], list[P
                 )
                 problems.append(Problem(shown, 1, 1, message))
                 continue
-            if leaves(path, root):
-                problems.append(link_out(path, shown))
-                continue
-            source, found = read_source(path, shown)
+            record, found = _read_record(kind, record_id, language or None, path, shown, root)
             problems.extend(found)
-            readable = source is not None and isinstance(source.data, dict) and not found
-            source = source if readable else None
-            records.append(RawRecord(kind, record_id, source, language or None))
+            records.extend([record] if record else [])
     for path in sorted(content_dir.glob("project.*.y*ml")):  # translations of project.yaml
         shown = shown_path(path, root)
         language = path.stem.partition(".")[2]
         if not LANGUAGE_PATTERN.match(language):
-            message = (
-                f"file name '{path.name}': '{language}' is not a language tag; a "
-                f"translation is named project.LANG{path.suffix}, such as project.ms{path.suffix}"
-            )
-            problems.append(Problem(shown, 1, 1, message))
+            problems.append(_not_a_language(path, shown, "project", "project"))
             continue
-        if leaves(path, root):
-            problems.append(link_out(path, shown))
-            continue
-        source, found = read_source(path, shown)
+        record, found = _read_record("project", "project", language, path, shown, root)
         problems.extend(found)
-        readable = source is not None and isinstance(source.data, dict) and not found
-        records.append(RawRecord("project", "project", source if readable else None, language))
+        records.extend([record] if record else [])
     return records, problems
+
+
+def _read_record(
+    kind: str, record_id: str, language: str | None, path: Path, shown: str, root: Path
+) -> tuple[RawRecord | None, list[Problem]]:
+    """The record a file holds, its source None when it could not be read, and the
+    problems reading it; a link out of the project is no record, and a problem."""
+    if leaves(path, root):
+        return None, [link_out(path, shown)]
+    source, found = read_source(path, shown)
+    readable = source is not None and isinstance(source.data, dict) and not found
+    return RawRecord(kind, record_id, source if readable else None, language), found
+
+
+def _not_a_language(path: Path, shown: str, name: str, example: str) -> Problem:
+    message = (
+        f"file name '{path.name}': '{path.stem.partition('.')[2]}' is not a language tag; a "
+        f"translation is named {name}.LANG{path.suffix}, such as {example}.ms{path.suffix}"
+    )
+    return Problem(shown, 1, 1, message)
 
 
 def leaves(path: Path, root: Path) -> bool:

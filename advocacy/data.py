@@ -19,11 +19,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from advocacy import schema
-from advocacy.content import CONTROL, MAX_TEXT_CHARS, Source, leaves, not_utf8, shown_path
+from advocacy.content import MAX_TEXT_CHARS, Source, leaves, read_text, shown_path
 from advocacy.errors import Problem, suggest
 
-# Limits, so that a pathological file fails in milliseconds with a message.
-MAX_FILE_BYTES = 256 * 1024
+# Limits, so that a pathological file fails in milliseconds with a message (and
+# content.MAX_FILE_BYTES, as for YAML).
 MAX_ROWS = 2_000
 MAX_COLUMNS = 100
 
@@ -54,20 +54,9 @@ class Sheet:
 
 def read_sheet(path: Path, shown: str) -> tuple[Sheet | None, list[Problem]]:
     """Read one CSV file; return its Sheet, or the problems that stop it."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        message = f"the file is {size:,} bytes, over the limit of {MAX_FILE_BYTES:,}; split it"
-        return None, [Problem(shown, 1, 1, message)]
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig").replace("\r\n", "\n")
-    except UnicodeDecodeError as exc:
-        return None, [not_utf8(raw, exc, shown)]
-    bad = CONTROL.search(text)
-    if bad:
-        line, column = _line_column(text, bad.start())
-        message = f"control character U+{ord(bad.group()):04X} is not allowed; delete it"
-        return None, [Problem(shown, line, column, message)]
+    text, problems = read_text(path, shown)
+    if text is None:
+        return None, problems
     return _parse(text, shown)
 
 

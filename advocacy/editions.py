@@ -129,15 +129,12 @@ def _normal(value: Any) -> Any:
 
 
 def translatable(model: type[BaseModel]) -> list[str]:
-    """The fields of a model that hold text: plain text, prose, lists and quotes of it."""
-    return [
-        name
-        for name, info in model.model_fields.items()
-        if name not in NOT_TRANSLATED and _is_text(_annotation(info))
-    ]
+    """The fields of a model a translation gives: its text fields, less NOT_TRANSLATED."""
+    return [name for name in _text_fields(model) if name not in NOT_TRANSLATED]
 
 
 def _text_fields(model: type[BaseModel]) -> list[str]:
+    """The fields of a model that hold text: plain text, prose, lists and quotes of it."""
     return [name for name, info in model.model_fields.items() if _is_text(_annotation(info))]
 
 
@@ -209,16 +206,20 @@ def read_translations(corpus, raw: list[RawRecord]) -> list[Problem]:
                 )
                 problems.append(Problem(source.path, 1, 1, message))
             continue  # the source's own problems are reported at the source
-        found = _validate(record, original, source)
+        found, checked = _validate(record, original, source)
         problems.extend(found)
-        if not any(p.level == "error" for p in found):
+        if checked is not None and not any(p.level == "error" for p in found):
             corpus.translations[(record.kind, record.id, record.language)] = _translation(
-                record, original, source
+                record, original, source, checked
             )
     return problems
 
 
-def _validate(record: RawRecord, original: BaseModel, source: Source) -> list[Problem]:
+def _validate(
+    record: RawRecord, original: BaseModel, source: Source
+) -> tuple[list[Problem], BaseModel | None]:
+    """The problems of a translation file, and the file as validated (None when it
+    is not)."""
     from advocacy.corpus import dotted, pydantic_problems
 
     model_type = type(original)
@@ -250,7 +251,7 @@ def _validate(record: RawRecord, original: BaseModel, source: Source) -> list[Pr
         checked = model.model_validate(data)
     except ValidationError as exc:
         problems.extend(pydantic_problems(exc, source, model))
-        return problems
+        return problems, None
     for name in texts:
         value, own = getattr(checked, name), getattr(original, name)
         if value is None:
@@ -275,7 +276,7 @@ def _validate(record: RawRecord, original: BaseModel, source: Source) -> list[Pr
                 f"--stamp {source.path}' write it"
             )
             problems.append(source.problem(loc, message))
-    return problems
+    return problems, checked
 
 
 def translation_model(model_type: type[BaseModel], document: bool) -> type[BaseModel]:
@@ -338,10 +339,9 @@ def translation_schemas() -> dict[str, dict]:
     return found
 
 
-def _translation(record: RawRecord, original: BaseModel, source: Source) -> Translation:
-    model = translation_model(type(original), record.kind == "document")
-    data = {k: v for k, v in source.data.items() if k in model.model_fields}  # type: ignore[union-attr]
-    checked = model.model_validate(data)
+def _translation(
+    record: RawRecord, original: BaseModel, source: Source, checked: BaseModel
+) -> Translation:
     texts = {
         name: getattr(checked, name)
         for name in translatable(type(original))

@@ -279,58 +279,35 @@ class Recommendation(Record):
     rationale: Prose | None = None
 
 
-def _asset_path(value: str) -> str:
-    parts = value.split("/")
-    if (
-        value.startswith("/")
-        or ".." in parts
-        or not re.fullmatch(r"[\w./-]+\.(png|jpe?g|svg)", value, re.IGNORECASE)
-    ):
-        raise ValueError(
-            f"'{value}' is not a file in content/assets/; give a relative path to a .png, "
-            ".jpg or .svg file there, without '..'"
-        )
-    return value
+def content_file(folder: str, pattern: str, kinds: str, description: str):
+    """A text naming a file in content/<folder>/: relative, without '..', its name
+    matching pattern (kinds says which files that allows, in the message)."""
+
+    def check(value: str) -> str:
+        parts = value.split("/")
+        if value.startswith("/") or ".." in parts or not re.fullmatch(pattern, value, re.I):
+            raise ValueError(
+                f"'{value}' is not a file in content/{folder}/; give a relative path to "
+                f"{kinds} there, without '..'"
+            )
+        return value
+
+    schema = {"type": "string", "pattern": f"^{pattern}$", "description": description}
+    return Annotated[str, AfterValidator(check), WithJsonSchema(schema)]
 
 
-AssetPath = Annotated[
-    str,
-    AfterValidator(_asset_path),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": r"^[\w./-]+\.(png|jpe?g|svg)$",
-            "description": "A PNG, JPEG or SVG file in content/assets/, e.g. logo.svg",
-        }
-    ),
-]
-
-
-def _data_path(value: str) -> str:
-    parts = value.split("/")
-    if (
-        value.startswith("/")
-        or ".." in parts
-        or not re.fullmatch(r"[\w./ -]+\.csv", value, re.IGNORECASE)
-    ):
-        raise ValueError(
-            f"'{value}' is not a file in content/data/; give a relative path to a .csv file "
-            "there, without '..'"
-        )
-    return value
-
-
-DataPath = Annotated[
-    str,
-    AfterValidator(_data_path),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": r"^[\w./ -]+\.csv$",
-            "description": "A CSV file in content/data/ (UTF-8, a header row), e.g. coverage.csv",
-        }
-    ),
-]
+AssetPath = content_file(
+    "assets",
+    r"[\w./-]+\.(png|jpe?g|svg)",
+    "a .png, .jpg or .svg file",
+    "A PNG, JPEG or SVG file in content/assets/, e.g. logo.svg",
+)
+DataPath = content_file(
+    "data",
+    r"[\w./ -]+\.csv",
+    "a .csv file",
+    "A CSV file in content/data/ (UTF-8, a header row), e.g. coverage.csv",
+)
 
 
 class Column(BaseModel):
