@@ -154,17 +154,23 @@ def make_project(tmp_path):
     """Write a small complete project, with files replaced or added by `files`."""
 
     def make(files: dict[str, str | bytes | None] | None = None) -> Path:
-        shutil.copytree(ROOT / "templates", tmp_path / "templates")
-        for name, text in {**MINIMAL, **(files or {})}.items():
-            path = tmp_path / name
-            if text is None:
-                path.unlink(missing_ok=True)
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(text, bytes):
-                path.write_bytes(text)
-            else:
-                path.write_text(text, encoding="utf-8")
-        return tmp_path
+        return write_project(tmp_path, files)
 
     return make
+
+
+def write_project(root: Path, files: dict[str, str | bytes | None] | None = None) -> Path:
+    """The house templates and MINIMAL in root, with files replaced, added or
+    (None) removed; for fixtures wider than one test, which make_project is not."""
+    shutil.copytree(ROOT / "templates", root / "templates")
+    for name, text in {**MINIMAL, **(files or {})}.items():
+        path = root / name
+        if text is None:
+            path.unlink(missing_ok=True)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+    return root

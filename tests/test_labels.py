@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 
 from advocacy.cli import main
 from advocacy.labels import Labels, extract
-from conftest import MINIMAL, ROOT, html_text, pdf_text
+from conftest import MINIMAL, ROOT, html_text, pdf_text, write_project
 
 LOCALE = ROOT / "templates" / "locale"
 MALAY_BRIEF = MINIMAL["content/documents/brief.yaml"].replace(
@@ -49,11 +49,9 @@ MALAY = [
 
 @pytest.fixture(scope="module")
 def malay(tmp_path_factory):
-    root = tmp_path_factory.mktemp("malay")
-    shutil.copytree(ROOT / "templates", root / "templates")
-    for name, text in {**MINIMAL, "content/documents/brief.yaml": MALAY_BRIEF}.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text, encoding="utf-8")
+    root = write_project(
+        tmp_path_factory.mktemp("malay"), {"content/documents/brief.yaml": MALAY_BRIEF}
+    )
     assert main(["--root", str(root), "--strict", "build"]) == 0
     return root / "build"
 

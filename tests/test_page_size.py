@@ -5,14 +5,13 @@ margins they have on A4."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pymupdf
 import pytest
 
 from advocacy.cli import main
-from conftest import MINIMAL, ROOT
+from conftest import ROOT, write_project
 
 PAPER = (
     "type: position-paper\ntitle: A test position\nshort_title: Position\n"
@@ -67,11 +66,7 @@ def layout(path: Path) -> dict:
 @pytest.fixture(scope="module")
 def a4(tmp_path_factory) -> dict:
     """The position paper of a small project, on the house A4."""
-    project = tmp_path_factory.mktemp("a4")
-    shutil.copytree(ROOT / "templates", project / "templates")
-    for name, text in {**MINIMAL, "content/documents/paper.yaml": PAPER}.items():
-        (project / name).parent.mkdir(parents=True, exist_ok=True)
-        (project / name).write_text(text, encoding="utf-8")
+    project = write_project(tmp_path_factory.mktemp("a4"), {"content/documents/paper.yaml": PAPER})
     assert main(["--root", str(project), "build", "paper"]) == 0
     return layout(project / "build" / "paper.pdf")
 
