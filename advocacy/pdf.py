@@ -537,6 +537,7 @@ def finish_tagging(path: Path, archival: bool = False, rights=None) -> None:
     - link annotations get the Print flag;
     - running headers and footers, drawn in the page margins and left out of
       the structure tree, are marked as pagination artifacts.
+    - a document with bookmarks opens with them shown (/PageMode /UseOutlines);
     - rights, when given, are written to the XMP: dc:rights, xmpRights:Marked
       and xmpRights:WebStatement.
     """
@@ -544,6 +545,7 @@ def finish_tagging(path: Path, archival: bool = False, rights=None) -> None:
 
     with pikepdf.open(path, allow_overwriting_input=True) as pdf:
         _scope_header_cells(pdf.Root.StructTreeRoot)
+        _open_with_outline(pdf)
         for page in pdf.pages:
             for annotation in page.get("/Annots", []):
                 annotation.F = 4  # Print
@@ -580,6 +582,21 @@ def _scope_header_cells(element, in_head: bool = False) -> None:
     kids = element.get("/K")
     for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
         _scope_header_cells(kid, in_head or kind == "/THead")
+
+
+def _open_with_outline(pdf) -> None:
+    """Show the bookmarks when the document opens.
+
+    WeasyPrint 70 (pdf/anchors.py) writes the bookmarks to /Outlines but never
+    a /PageMode, so viewers open with the panel closed (ISO 32000-1 7.7.2,
+    Table 28). Upstream, the catalog would get /PageMode /UseOutlines where it
+    gets its /Outlines.
+    """
+    import pikepdf
+
+    outlines = pdf.Root.get("/Outlines")
+    if isinstance(outlines, pikepdf.Dictionary) and "/First" in outlines:
+        pdf.Root.PageMode = pikepdf.Name.UseOutlines
 
 
 def _reachable(tree) -> set:

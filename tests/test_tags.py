@@ -1,0 +1,83 @@
+"""What the tags of every PDF say to a reader, read from the PDF itself: the
+catalogue's page mode, the structure tree's /IDTree, the words of each link,
+the table of contents, the text in structure order, lists and captions, and
+the document information.
+
+Text is read here as assistive technology reads a tagged PDF: the marked
+content of each structure element, in the order of the structure tree, with
+each span's /ActualText in place of its glyphs and artifacts left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pikepdf
+
+from conftest import DOCUMENTS
+
+
+def pdfs(built: Path) -> list[Path]:
+    """Every PDF the build wrote: each document and each of its editions."""
+    found = sorted(built.glob("*.pdf"))
+    assert len(found) >= len(DOCUMENTS), f"only {[p.name for p in found]} in {built}"
+    return found
+
+
+def kids(element) -> list:
+    found = element.get("/K")
+    return list(found) if isinstance(found, pikepdf.Array) else [] if found is None else [found]
+
+
+def descendants(node) -> Iterator[tuple[pikepdf.Dictionary, list[pikepdf.Dictionary]]]:
+    """(element, its ancestors below node, outermost first) for every structure
+    element under node, in document order."""
+
+    def walk(parent, ancestors):
+        for kid in kids(parent):
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                yield kid, ancestors
+                yield from walk(kid, [*ancestors, kid])
+
+    yield from walk(node, [])
+
+
+def elements(pdf: pikepdf.Pdf) -> Iterator[tuple[pikepdf.Dictionary, list[pikepdf.Dictionary]]]:
+    return descendants(pdf.Root.StructTreeRoot)
+
+
+def attributes(element) -> list[pikepdf.Dictionary]:
+    """The attribute dictionaries of element's /A (one, or an array with revisions)."""
+    found = element.get("/A")
+    if isinstance(found, pikepdf.Dictionary):
+        return [found]
+    if isinstance(found, pikepdf.Array):
+        return [item for item in found if isinstance(item, pikepdf.Dictionary)]
+    return []
+
+
+def name_tree(node, seen=None) -> list[tuple[str, pikepdf.Object]]:
+    """The (key, value) pairs of a name tree, in the order the tree stores them."""
+    seen = set() if seen is None else seen
+    if node.objgen in seen and node.objgen != (0, 0):
+        return []
+    seen.add(node.objgen)
+    pairs = []
+    names = node.get("/Names")
+    if isinstance(names, pikepdf.Array):
+        pairs += [(str(names[i]), names[i + 1]) for i in range(0, len(names) - 1, 2)]
+    for kid in node.get("/Kids", []):
+        pairs += name_tree(kid, seen)
+    return pairs
+
+
+# ------------------------------------------------------------ 1. page mode
+
+
+def test_bookmarks_are_shown_when_the_document_opens(built):
+    for path in pdfs(built):
+        with pikepdf.open(path) as pdf:
+            outlines = pdf.Root.get("/Outlines")
+            assert isinstance(outlines, pikepdf.Dictionary) and "/First" in outlines, path.name
+            assert pdf.Root.get("/PageMode") == "/UseOutlines", f"{path.name}: no /UseOutlines"
