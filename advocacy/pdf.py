@@ -538,6 +538,8 @@ def finish_tagging(path: Path, archival: bool = False, rights=None) -> None:
     - running headers and footers, drawn in the page margins and left out of
       the structure tree, are marked as pagination artifacts.
     - a document with bookmarks opens with them shown (/PageMode /UseOutlines);
+    - the structure elements' /ID (a table's header cells, which data cells
+      name in /Headers) are resolved by an /IDTree.
     - rights, when given, are written to the XMP: dc:rights, xmpRights:Marked
       and xmpRights:WebStatement.
     """
@@ -546,6 +548,7 @@ def finish_tagging(path: Path, archival: bool = False, rights=None) -> None:
     with pikepdf.open(path, allow_overwriting_input=True) as pdf:
         _scope_header_cells(pdf.Root.StructTreeRoot)
         _open_with_outline(pdf)
+        _identify_elements(pdf)
         for page in pdf.pages:
             for annotation in page.get("/Annots", []):
                 annotation.F = 4  # Print
@@ -597,6 +600,44 @@ def _open_with_outline(pdf) -> None:
     outlines = pdf.Root.get("/Outlines")
     if isinstance(outlines, pikepdf.Dictionary) and "/First" in outlines:
         pdf.Root.PageMode = pikepdf.Name.UseOutlines
+
+
+def _structure_elements(tree) -> Iterator:
+    """Every structure element under tree, each once, in document order."""
+    import pikepdf
+
+    seen, todo = set(), [tree]
+    while todo:
+        element = todo.pop()
+        if not isinstance(element, pikepdf.Dictionary) or element.objgen in seen:
+            continue
+        seen.add(element.objgen)
+        if "/S" in element:
+            yield element
+        kids = element.get("/K")
+        kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+        todo.extend(kid for kid in reversed(kids) if isinstance(kid, pikepdf.Dictionary))
+
+
+def _identify_elements(pdf) -> None:
+    """An /IDTree in the structure tree root for the elements that have an /ID.
+
+    WeasyPrint 70 (pdf/tags.py, add_tags) gives each table header cell an /ID
+    and lists those IDs in the data cells' /Headers attribute, but writes no
+    /IDTree, which ISO 32000-1 (14.7.2, Table 322) requires as soon as any
+    element has an /ID: without it nothing maps a /Headers entry to its cell.
+    Upstream, add_tags would collect the IDs it writes into a name tree.
+    """
+    import pikepdf
+
+    tree = pdf.Root.StructTreeRoot
+    names = pikepdf.NameTree.new(pdf)
+    for element in _structure_elements(tree):
+        identifier = element.get("/ID")
+        if isinstance(identifier, pikepdf.String) and element.is_indirect:
+            names[str(identifier)] = element
+    if len(names.keys()):
+        tree.IDTree = names.obj
 
 
 def _reachable(tree) -> set:

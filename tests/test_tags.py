@@ -81,3 +81,44 @@ def test_bookmarks_are_shown_when_the_document_opens(built):
             outlines = pdf.Root.get("/Outlines")
             assert isinstance(outlines, pikepdf.Dictionary) and "/First" in outlines, path.name
             assert pdf.Root.get("/PageMode") == "/UseOutlines", f"{path.name}: no /UseOutlines"
+
+
+# ------------------------------------------------------------- 2. the IDTree
+
+
+def test_every_id_and_every_headers_entry_resolves_through_the_idtree(built):
+    """Each element's /ID, and each ID a data cell's /Headers names, is a key
+    of the structure tree root's /IDTree whose value is that very element (a
+    header cell of the same table, for /Headers)."""
+    checked = 0
+    for path in pdfs(built):
+        with pikepdf.open(path) as pdf:
+            identified, headers = {}, []
+            for element, ancestors in elements(pdf):
+                if "/ID" in element:
+                    key = str(element.ID)
+                    assert key not in identified, f"{path.name}: /ID {key} on two elements"
+                    identified[key] = element
+                tables = [a for a in ancestors if a.get("/S") == "/Table"]
+                for attribute in attributes(element):
+                    for key in attribute.get("/Headers", []):
+                        headers.append((str(key), tables[-1] if tables else None))
+            if not identified and not headers:
+                continue
+            tree = pdf.Root.StructTreeRoot.get("/IDTree")
+            assert isinstance(tree, pikepdf.Dictionary), f"{path.name}: IDs but no /IDTree"
+            pairs = name_tree(tree)
+            keys = [key for key, _ in pairs]
+            assert keys == sorted(keys, key=lambda k: k.encode()), f"{path.name}: keys unsorted"
+            resolved = dict(pairs)
+            for key, element in identified.items():
+                assert key in resolved, f"{path.name}: /ID {key} is not in the /IDTree"
+                assert resolved[key].objgen == element.objgen, f"{path.name}: {key} -> another"
+            for key, table in headers:
+                assert key in resolved, f"{path.name}: /Headers {key} does not resolve"
+                header = resolved[key]
+                assert header.get("/S") == "/TH", f"{path.name}: /Headers {key} is {header.S}"
+                within = {e.objgen for e, _ in descendants(table)} if table else set()
+                assert header.objgen in within, f"{path.name}: {key} is in another table"
+                checked += 1
+    assert checked, "no /Headers entry in any PDF: the test checked nothing"
