@@ -403,6 +403,7 @@ def write_pdf(
     stylesheets: Sequence[tuple[str, str]] = (),
     document: str = "document",
     rights=None,
+    link_words: LinkWords | None = None,
 ) -> Rendered:
     """Render html, whose relative URLs start at base, to the PDF file target.
 
@@ -413,7 +414,8 @@ def write_pdf(
     stylesheets are the (name shown, text) of the CSS files inlined into the
     html's <style>; a warning at a line of the inlined CSS is given at its file
     and line. Every other warning is given at document. rights (licences.Rights)
-    go into the XMP metadata.
+    go into the XMP metadata. link_words say where each link goes, in the
+    document's language (LinkWords).
     """
     fetcher = ProjectFetcher(routes)
     with captured_log() as records:
@@ -428,7 +430,7 @@ def write_pdf(
             attachments=[],
             custom_metadata=True,
         )
-    finish_tagging(target, archival, rights)
+    finish_tagging(target, archival, rights, source.etree_element, link_words)
     anchors = {}
     for number, page in enumerate(drawn.pages, 1):
         for anchor in page.anchors:
@@ -530,11 +532,18 @@ class CssPlaces:
         return here.lower().startswith(declared[1].lower())
 
 
-def finish_tagging(path: Path, archival: bool = False, rights=None) -> None:
+def finish_tagging(
+    path: Path,
+    archival: bool = False,
+    rights=None,
+    html=None,
+    link_words: LinkWords | None = None,
+) -> None:
     """Complete what WeasyPrint 70 leaves out of a PDF/UA file, with pikepdf.
 
     - table header cells get a /Scope (WeasyPrint ignores HTML's scope);
-    - link annotations get the Print flag;
+    - link annotations get the Print flag, and a /Contents that says in words
+      where they go, from html (the document's root element) and link_words;
     - running headers and footers, drawn in the page margins and left out of
       the structure tree, are marked as pagination artifacts.
     - a document with bookmarks opens with them shown (/PageMode /UseOutlines);
@@ -552,6 +561,7 @@ def finish_tagging(path: Path, archival: bool = False, rights=None) -> None:
         for page in pdf.pages:
             for annotation in page.get("/Annots", []):
                 annotation.F = 4  # Print
+        _describe_links(pdf, html, link_words)
         _margin_boxes_as_artifacts(pdf)
         if archival or rights is not None:
             with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
@@ -561,6 +571,149 @@ def finish_tagging(path: Path, archival: bool = False, rights=None) -> None:
                 if rights is not None:
                     _write_rights(xmp, rights)
         pdf.save(path, deterministic_id=True)
+
+
+# ------------------------------------------------- links described in words
+#
+# WeasyPrint 70 (pdf/anchors.py, add_links) sets a tagged link annotation's
+# /Contents to its target as written: the fragment of an internal link
+# ("ref-ostrom1990commons", "open-space") or the URL. PDF/UA-1 (7.18.5)
+# asks for a description of the link, which a screen reader speaks; an id is
+# none. Here an internal link says what it reaches, from the HTML element its
+# fragment names: a reference by the start of its entry (its author and
+# year), a section by its number, heading and page. An external link keeps
+# its URL. Upstream, add_links would describe an internal link from its
+# target element (its heading or text) and page, not by its anchor name.
+
+
+@dataclass(frozen=True)
+class LinkWords:
+    """How a link's /Contents says where it goes: %-format strings in the
+    document's language, as the labels catalogue writes them.
+
+    text is the start of a reference's entry (or of a target's own text),
+    number and heading a section's, page the page it starts on.
+    """
+
+    reference: str = "Reference: %(text)s"
+    section: str = "Section %(number)s, %(heading)s, page %(page)s"
+    unnumbered: str = "Section: %(heading)s, page %(page)s"
+    place: str = "%(text)s, page %(page)s"
+    page: str = "Page %(page)s"
+
+
+# For a document in another language when no words are given: the same
+# descriptions without English words (the page number alone after a comma).
+NEUTRAL_WORDS = LinkWords(
+    reference="%(text)s",
+    section="%(number)s %(heading)s, %(page)s",
+    unnumbered="%(heading)s, %(page)s",
+    place="%(text)s, %(page)s",
+    page="%(page)s",
+)
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+SECTION_NUMBER = re.compile(r"\d+(?:\.\d+)*\.?")
+YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d[a-z]?\b")
+
+
+def _text_of(element) -> str:
+    return " ".join(unmarked("".join(element.itertext())).split())
+
+
+def _reference_start(text: str) -> str:
+    """The start of a bibliography entry: up to its year when that comes
+    early (author-date styles: "Ostrom, Elinor. 1990"), else its first two
+    sentences when they are short ("ASEC. n.d."), else its first words."""
+    year = YEAR.search(text, 0, 120)
+    if year:
+        return text[: year.end()]
+    sentences = text.split(". ", 2)
+    if len(sentences) > 2 and len(sentences[0]) + len(sentences[1]) < 80:
+        return f"{sentences[0]}. {sentences[1]}."
+    if len(text) > 60:
+        text = text[:60].rsplit(" ", 1)[0]
+    return text.rstrip(" .,;:")
+
+
+def _section_parts(heading) -> tuple[str, str]:
+    """(number, heading text) of a heading element whose number is the text
+    of its first child element (<span class="section-number">2.1</span>); an
+    unnumbered heading's number is ""."""
+    text = _text_of(heading)
+    first = next(iter(heading), None)
+    if first is not None and not (heading.text or "").strip():
+        number = _text_of(first)
+        if SECTION_NUMBER.fullmatch(number) and text.startswith(number):
+            return number.rstrip("."), text[len(number) :].strip()
+    return "", text
+
+
+def _describe_target(element, page: int | None, words: LinkWords) -> str:
+    page_text = "" if page is None else str(page)
+    classes = (element.get("class") or "").split()
+    if "csl-entry" in classes or element.get("role") == "doc-biblioentry":
+        return words.reference % {"text": _reference_start(_text_of(element))}
+    heading = (
+        element
+        if element.tag in HEADINGS
+        else next((found for found in element.iter() if found.tag in HEADINGS), None)
+    )
+    if heading is not None and page is not None:
+        number, text = _section_parts(heading)
+        form = words.section if number else words.unnumbered
+        return form % {"number": number, "heading": text, "page": page_text}
+    text = _text_of(element)
+    if len(text) > 60:
+        text = text[:60].rsplit(" ", 1)[0]
+    if text and page is not None:
+        return words.place % {"text": text, "page": page_text}
+    return words.page % {"page": page_text} if page is not None else text
+
+
+def _describe_links(pdf, html, words: LinkWords | None) -> None:
+    """Each link annotation's /Contents: where it goes, in words."""
+    import pikepdf
+
+    if words is None:
+        language = (html.get("lang") if html is not None else None) or "en"
+        words = LinkWords() if language.split("-")[0].lower() == "en" else NEUTRAL_WORDS
+    ids = {}
+    for element in html.iter() if html is not None else ():
+        if element.get("id"):
+            ids.setdefault(element.get("id"), element)
+    pages = {page.objgen: number for number, page in enumerate(pdf.pages, 1)}
+    tree = pdf.Root.get("/Names", {}).get("/Dests")
+    destinations = dict(pikepdf.NameTree(tree).items()) if tree is not None else {}
+    said: dict[tuple, str] = {}
+    for page in pdf.pages:
+        for annotation in page.get("/Annots", []):
+            if annotation.get("/Subtype") != "/Link":
+                continue
+            action = annotation.get("/A")
+            if isinstance(action, pikepdf.Dictionary) and action.get("/S") == "/URI":
+                annotation.Contents = pikepdf.String(str(action.URI))
+                continue
+            target = annotation.get("/Dest")
+            if target is None and isinstance(action, pikepdf.Dictionary):
+                target = action.get("/D")
+            name = str(target) if isinstance(target, (pikepdf.String, pikepdf.Name)) else None
+            if name is not None:
+                name = name.lstrip("/") if isinstance(target, pikepdf.Name) else name
+                target = destinations.get(name)
+            if isinstance(target, pikepdf.Dictionary):
+                target = target.get("/D")
+            reached = None
+            if isinstance(target, pikepdf.Array) and len(target):
+                reached = pages.get(target[0].objgen)
+            key = (name, reached)
+            if key not in said:
+                element = ids.get(name) if name is not None else None
+                if element is not None:
+                    said[key] = _describe_target(element, reached, words)
+                else:
+                    said[key] = words.page % {"page": reached} if reached else ""
+            if said[key]:
+                annotation.Contents = pikepdf.String(said[key])
 
 
 def _write_rights(xmp, rights) -> None:

@@ -10,6 +10,7 @@ each span's /ActualText in place of its glyphs and artifacts left out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,3 +123,76 @@ def test_every_id_and_every_headers_entry_resolves_through_the_idtree(built):
                 assert header.objgen in within, f"{path.name}: {key} is in another table"
                 checked += 1
     assert checked, "no /Headers entry in any PDF: the test checked nothing"
+
+
+# --------------------------------------------------------- 3. links in words
+
+
+def html_root(path: Path):
+    """The HTML a PDF was drawn from, parsed as WeasyPrint parses it."""
+    import tinyhtml5
+
+    text = path.with_suffix(".html").read_text(encoding="utf-8")
+    return tinyhtml5.parse(text, namespace_html_elements=False)
+
+
+def folded(text: str) -> str:
+    return " ".join(text.replace("\u200b", "").split())
+
+
+def page_numbers(pdf: pikepdf.Pdf) -> dict[str, int]:
+    """Each named destination's page number, from 1."""
+    pages = {page.objgen: number for number, page in enumerate(pdf.pages, 1)}
+    tree = pdf.Root.get("/Names", {}).get("/Dests")
+    found = {}
+    for name, target in name_tree(tree) if tree is not None else []:
+        target = target.get("/D") if isinstance(target, pikepdf.Dictionary) else target
+        found[name] = pages[target[0].objgen]
+    return found
+
+
+def links(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary]:
+    for page in pdf.pages:
+        for annotation in page.get("/Annots", []):
+            if annotation.get("/Subtype") == "/Link":
+                yield annotation
+
+
+ID_LIKE = re.compile(r"^#|\bref-[\w-]+|^[a-z0-9]+(?:-[a-z0-9]+)+$")
+
+
+def test_links_say_where_they_go_in_words_never_by_an_id(built):
+    """A link's /Contents (what a screen reader says of it) is never an id: a
+    link to a reference names the entry's start (its author), one to a section
+    its heading and page number, an external one its URL."""
+    internal = 0
+    for path in pdfs(built):
+        root = html_root(path)
+        english = (root.get("lang") or "en").split("-")[0] == "en"
+        ids = {element.get("id"): element for element in root.iter() if element.get("id")}
+        with pikepdf.open(path) as pdf:
+            pages = page_numbers(pdf)
+            for annotation in links(pdf):
+                said = str(annotation.get("/Contents", ""))
+                action = annotation.get("/A", {})
+                if action.get("/S") == "/URI":
+                    assert said == str(action.URI), f"{path.name}: {said!r} for {action.URI}"
+                    continue
+                target = str(annotation.Dest)
+                where = f"{path.name}: link to #{target} says {said!r}"
+                assert said and said != target and said not in ids, where
+                assert not ID_LIKE.search(said), where
+                element = ids[target]
+                if "csl-entry" in (element.get("class") or "").split():
+                    author = folded("".join(element.itertext())).split()[0].rstrip(",.")
+                    assert author in said, where
+                    assert said.startswith("Reference: ") or not english, where
+                else:
+                    headings = [e for e in element.iter() if re.fullmatch(r"h[1-6]", e.tag)]
+                    heading = folded("".join(headings[0].itertext())) if headings else ""
+                    title = re.sub(r"^\d+(\.\d+)*\.?\s+", "", heading)
+                    assert title and title in said, where
+                    assert said.startswith("Section") or not english, where
+                    assert re.search(rf"\b{pages[target]}$", said), where
+                internal += 1
+    assert internal, "no internal link in any PDF: the test checked nothing"
