@@ -393,6 +393,95 @@ def _copy_text_exactly() -> None:
 _copy_text_exactly()
 
 
+# ------------------------------------------------ leaders are not read aloud
+#
+# A table of contents draws `content: leader(". ") target-counter(...)`.
+# WeasyPrint 70 (layout/leader.py) fills the leader with copies of its text
+# box and draws each as tagged content (draw/__init__.py), so the dots are
+# read aloud, one by one, and nothing separates the entry from its page
+# number or the page number from the next entry ("Background. . . 31 The
+# open space"). A leader is layout (ISO 32000-1 14.8.2.2: "leaders"): here
+# each of its glyph runs is marked, drawn as such, and made an /Artifact of
+# type /Layout after writing (finish_tagging); the text just before the leader
+# and the line's last text end with a space for readers (as a line does where
+# it broke at one). Upstream, draw_inline_level would draw a leader's boxes
+# inside stream.artifact(), and layout/leader.py would keep the gap between
+# the entry, its page number and the next line in the text.
+
+LEADER = "AdvocacyLeader"  # a key of a leader's marked-content properties, until finish_tagging
+
+
+def _text_leaves(box, leader=None) -> Iterator:
+    """The text boxes under box in the order of its text, with leader (a box
+    under it) in its place instead of its own."""
+    from weasyprint.formatting_structure import boxes
+
+    if box is leader:
+        yield leader
+    elif isinstance(box, boxes.TextBox):
+        yield box
+    elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+        for child in box.children:
+            yield from _text_leaves(child, leader)
+
+
+def _marking_leaders(handle_leader):
+    """handle_leader, marking the leader's glyph runs and keeping a space
+    after the text before the leader and after the line's last text."""
+    from weasyprint.layout.leader import leader_index
+
+    def handle(context, line, containing_block):
+        handle_leader(context, line, containing_block)
+        _index, leader = leader_index(line)
+        if leader is None:
+            return
+        for run in leader.children:
+            run.leader_glyphs = True
+        texts = list(_text_leaves(line, leader))
+        at = next((i for i, box in enumerate(texts) if box is leader), None)
+        if at is None:
+            return
+        before = [box for box in texts[:at] if box.text]
+        after = [box for box in texts[at + 1 :] if box.text]
+        for box in before[-1:] + after[-1:]:
+            if not box.text[-1].isspace():
+                box.ends_at_space = True
+
+    handle.marks_leaders = True
+    return handle
+
+
+def _marked_as_leader(marked):
+    """Stream.marked, noting in the properties of a leader's glyph run that
+    it is one (finish_tagging makes it an artifact)."""
+    import pydyf
+
+    @contextmanager
+    def mark(self, box, tag):
+        with marked(self, box, tag):
+            if getattr(box, "leader_glyphs", False) and self._tags is not None:
+                properties = self.stream[-2] if self.stream[-1:] == [b"BDC"] else None
+                if isinstance(properties, pydyf.Dictionary):
+                    properties[LEADER] = "true"
+            yield
+
+    mark.marks_leaders = True
+    return mark
+
+
+def _leaders_as_layout() -> None:
+    import weasyprint.layout.inline as inline_module
+    from weasyprint.pdf.stream import Stream
+
+    if getattr(inline_module.handle_leader, "marks_leaders", False):
+        return
+    inline_module.handle_leader = _marking_leaders(inline_module.handle_leader)
+    Stream.marked = _marked_as_leader(Stream.marked)
+
+
+_leaders_as_layout()
+
+
 def write_pdf(
     html: str,
     base: Path,
@@ -810,13 +899,16 @@ def _reachable(tree) -> set:
 
 
 def _margin_boxes_as_artifacts(pdf) -> None:
-    """Marked content that no structure element reaches becomes an artifact."""
+    """Marked content that no structure element reaches becomes a pagination
+    artifact; a leader's glyph runs (marked LEADER) become layout artifacts
+    and leave the structure tree."""
     import pikepdf
 
     tree = pdf.Root.StructTreeRoot
     reachable = _reachable(tree)
     nums = tree.ParentTree.Nums
     owners_by_key = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+    leader = pikepdf.Name("/" + LEADER)
     for page in pdf.pages:
         owners = owners_by_key.get(int(page.get("/StructParents", -1)))
         if not isinstance(owners, pikepdf.Array):
@@ -826,23 +918,73 @@ def _margin_boxes_as_artifacts(pdf) -> None:
             for mcid, owner in enumerate(owners)
             if isinstance(owner, pikepdf.Dictionary) and owner.objgen not in reachable
         }
-        if not orphans:
-            continue
-        operations = []
+        operations, leaders, changed = [], set(), False
         for operands, operator in pikepdf.parse_content_stream(page):
-            if (
-                str(operator) == "BDC"
-                and isinstance(operands[1], pikepdf.Dictionary)
-                and int(operands[1].get("/MCID", -1)) in orphans
-            ):
-                operands = [
-                    pikepdf.Name.Artifact,
-                    pikepdf.Dictionary(Type=pikepdf.Name.Pagination),
-                ]
+            properties = operands[1] if str(operator) == "BDC" else None
+            if isinstance(properties, pikepdf.Dictionary) and "/MCID" in properties:
+                mcid = int(properties.MCID)
+                if leader in properties:
+                    leaders.add(mcid)
+                    operands = [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Layout)]
+                    changed = True
+                elif mcid in orphans:
+                    operands = [
+                        pikepdf.Name.Artifact,
+                        pikepdf.Dictionary(Type=pikepdf.Name.Pagination),
+                    ]
+                    changed = True
             operations.append((operands, operator))
+        if not changed:
+            continue
         page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(operations))
-        for mcid in orphans:
-            owners[mcid] = None
+        for mcid in sorted(leaders):
+            owner = owners[mcid] if mcid < len(owners) else None
+            if isinstance(owner, pikepdf.Dictionary):
+                _drop_marked_content(owner, mcid, nums)
+        for mcid in orphans | leaders:
+            if mcid < len(owners):
+                owners[mcid] = None
+
+
+def _drop_marked_content(element, mcid: int, nums) -> None:
+    """Take the marked content mcid out of element's kids. An element left
+    with no content leaves its parent: a leader's /Span; a leader's /Link
+    when it is inside a /Link, which takes its annotation (and the parent
+    tree, in nums, says so), so no link is left without text."""
+    import pikepdf
+
+    def names_it(kid) -> bool:
+        if isinstance(kid, pikepdf.Dictionary):
+            return kid.get("/Type") == "/MCR" and int(kid.get("/MCID", -1)) == mcid
+        try:
+            return int(kid) == mcid
+        except (TypeError, ValueError):  # an annotation's /OBJR, or anything else
+            return False
+
+    found = element.get("/K")
+    kids = list(found) if isinstance(found, pikepdf.Array) else [found]
+    left = [kid for kid in kids if kid is not None and not names_it(kid)]
+    element.K = pikepdf.Array(left)
+    annotations = [
+        kid for kid in left if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"
+    ]
+    parent = element.get("/P")
+    siblings = parent.get("/K") if isinstance(parent, pikepdf.Dictionary) else None
+    if len(annotations) < len(left) or not isinstance(siblings, pikepdf.Array):
+        return  # it still has content of its own
+    if annotations and parent.get("/S") != "/Link":
+        return
+    at = next(
+        i
+        for i, kid in enumerate(siblings)
+        if isinstance(kid, pikepdf.Dictionary) and kid.objgen == element.objgen
+    )
+    parent.K = pikepdf.Array([*siblings[:at], *annotations, *siblings[at + 1 :]])
+    keys = {int(nums[i]): i + 1 for i in range(0, len(nums), 2)}
+    for reference in annotations:
+        key = reference.Obj.get("/StructParent")
+        if key is not None and int(key) in keys:
+            nums[keys[int(key)]] = parent
 
 
 def section_lengths(document) -> list[tuple[str, float]]:

@@ -196,3 +196,193 @@ def test_links_say_where_they_go_in_words_never_by_an_id(built):
                     assert re.search(rf"\b{pages[target]}$", said), where
                 internal += 1
     assert internal, "no internal link in any PDF: the test checked nothing"
+
+
+# ------------------------------------------- text as a reader gets it, in order
+
+
+class MarkedText:
+    """The text of the marked content of a PDF's pages, by page and MCID, as a
+    reader gets it: each span's /ActualText in place of its glyphs, artifacts
+    apart (in `artifacts`, by page)."""
+
+    def __init__(self, pdf: pikepdf.Pdf):
+        self.pdf = pdf
+        self.page_index = {page.objgen: i for i, page in enumerate(pdf.pages)}
+        self._pages: dict[int, dict[int, str]] = {}
+        self._artifacts: dict[int, list[str]] = {}
+        self._cmaps: dict[tuple[int, int], dict[bytes, bytes]] = {}
+
+    def of(self, page, mcid: int) -> str:
+        return self.page(self.page_index[page.objgen]).get(mcid, "")
+
+    def artifacts(self, index: int) -> list[str]:
+        self.page(index)
+        return self._artifacts[index]
+
+    def page(self, index: int) -> dict[int, str]:
+        if index not in self._pages:
+            self._pages[index], self._artifacts[index] = self._read(self.pdf.pages[index])
+        return self._pages[index]
+
+    def _decode(self, font, raw: bytes) -> str:
+        from test_pdfua import parse_tounicode
+
+        if font.objgen not in self._cmaps:
+            tounicode = font.get("/ToUnicode")
+            self._cmaps[font.objgen] = parse_tounicode(tounicode.read_bytes()) if tounicode else {}
+        mapping, size = self._cmaps[font.objgen], 2 if font.get("/Subtype") == "/Type0" else 1
+        codes = (raw[i : i + size] for i in range(0, len(raw), size))
+        return "".join(mapping.get(code, b"").decode("utf-16-be", "replace") for code in codes)
+
+    def _read(self, page) -> tuple[dict[int, str], list[str]]:
+        texts: dict[int, str] = {}
+        artifacts: list[str] = []
+        stack: list[list] = []  # [tag, mcid, actual text, parts]
+
+        def walk(owner, resources):
+            fonts = resources.get("/Font", {}) if resources is not None else {}
+            font, saved = None, []
+            for operands, operator in pikepdf.parse_content_stream(owner):
+                op = str(operator)
+                if op in ("BDC", "BMC"):
+                    properties = operands[1] if op == "BDC" else None
+                    if isinstance(properties, pikepdf.Name):
+                        properties = resources.Properties[properties]
+                    properties = properties if isinstance(properties, pikepdf.Dictionary) else {}
+                    mcid = int(properties["/MCID"]) if "/MCID" in properties else None
+                    actual = properties.get("/ActualText")
+                    stack.append([str(operands[0]), mcid, actual, []])
+                elif op == "EMC":
+                    tag, mcid, actual, parts = stack.pop()
+                    text = str(actual) if actual is not None else "".join(parts)
+                    if tag == "/Artifact":
+                        artifacts.append(text)
+                    elif mcid is not None:
+                        texts[mcid] = texts.get(mcid, "") + text
+                    elif stack:
+                        stack[-1][3].append(text)
+                elif op == "q":
+                    saved.append(font)
+                elif op == "Q" and saved:
+                    font = saved.pop()
+                elif op == "Tf":
+                    font = fonts[operands[0]]
+                elif op in ("Tj", "'", '"', "TJ") and stack:
+                    strings = operands[0] if op == "TJ" else [operands[-1]]
+                    raw = b"".join(bytes(s) for s in strings if isinstance(s, pikepdf.String))
+                    stack[-1][3].append(self._decode(font, raw))
+                elif op == "Do":
+                    xobject = resources.XObject[operands[0]]
+                    if xobject.get("/Subtype") == "/Form":
+                        walk(xobject, xobject.get("/Resources", resources))
+
+        walk(page, page.get("/Resources"))
+        return texts, artifacts
+
+
+INLINE = {"/Span", "/Link", "/NonStruct", "/Quote", "/Em", "/Strong", "/Code", "/Reference"}
+
+
+def runs(pdf: pikepdf.Pdf, marked: MarkedText | None = None, node=None) -> list[tuple]:
+    """(block, text) of each marked-content sequence under node (the whole
+    tree by default) in structure order; block is the nearest enclosing element
+    that is not inline, as objgen. A figure with /Alt is its /Alt, one run."""
+    marked = marked or MarkedText(pdf)
+    found = []
+
+    def walk(item, page, block):
+        if isinstance(item, pikepdf.Dictionary):
+            if item.get("/Type") == "/OBJR":
+                return
+            if item.get("/Type") == "/MCR":
+                found.append((block, marked.of(item.get("/Pg", page), int(item.MCID))))
+                return
+            if item.get("/S") not in INLINE:
+                block = item.objgen
+            if "/Alt" in item:
+                found.append((item.objgen, str(item.Alt)))
+                return
+            for kid in kids(item):
+                walk(kid, item.get("/Pg", page), block)
+        elif item is not None:
+            found.append((block, marked.of(page, int(item))))
+
+    start = pdf.Root.StructTreeRoot if node is None else node
+    walk(start, start.get("/Pg"), start.objgen)
+    return found
+
+
+def text_under(pdf: pikepdf.Pdf, element, marked: MarkedText) -> str:
+    """The text of element as a reader gets it, the runs joined as they are."""
+    return "".join(text for _block, text in runs(pdf, marked, element))
+
+
+# ----------------------------------------------------- 4. table of contents
+
+
+def toc_entries(path: Path) -> list[tuple[str, str]]:
+    """(target id, text) of each entry of the HTML's nav.toc, in order."""
+    for nav in html_root(path).iter("nav"):
+        if "toc" in (nav.get("class") or "").split():
+            return [
+                (a.get("href")[1:], folded("".join(a.itertext())))
+                for a in nav.iter("a")
+                if (a.get("href") or "").startswith("#")
+            ]
+    return []
+
+
+def first_link_target(element) -> str | None:
+    for item, _ancestors in descendants(element):
+        for kid in kids(item):
+            if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
+                return str(kid.Obj.get("/Dest"))
+    return None
+
+
+def test_table_of_contents_reads_entry_and_page_without_leader_dots(built):
+    """Read in structure order, the contents list says each entry, a space,
+    its page number and a space before the next: "Key messages 3 1 The open
+    space 3", not "Key messages. . . . 31 The open space". The dot leaders are
+    still drawn, as layout artifacts."""
+    checked = 0
+    for path in pdfs(built):
+        entries = toc_entries(path)
+        if not entries:
+            continue
+        with pikepdf.open(path) as pdf:
+            marked, pages = MarkedText(pdf), page_numbers(pdf)
+            items = [element for element, _ in elements(pdf) if element.get("/S") == "/LI"]
+            start = next(
+                (i for i, item in enumerate(items) if first_link_target(item) == entries[0][0]),
+                None,
+            )
+            assert start is not None, f"{path.name}: no list item links to #{entries[0][0]}"
+            listed = items[start : start + len(entries)]
+            assert [first_link_target(item) for item in listed] == [e[0] for e in entries]
+            said = "".join(text_under(pdf, item, marked) for item in listed)
+            assert said.endswith(" ") or said.endswith("\u00a0"), f"{path.name}: {said[-20:]!r}"
+            expected = " ".join(f"{text} {pages[target]}" for target, text in entries)
+            assert folded(said) == expected, f"{path.name}: the contents read {folded(said)!r}"
+            toc_pages = {marked.page_index[item.Pg.objgen] for item in listed if "/Pg" in item}
+            dots = "".join("".join(marked.artifacts(index)) for index in toc_pages)
+            assert dots.count(".") >= 3 * len(entries), f"{path.name}: leaders not drawn"
+            checked += 1
+    assert checked, "no table of contents in any PDF: the test checked nothing"
+
+
+def test_every_link_annotation_is_held_by_the_element_its_parent_tree_entry_names(built):
+    """The parent tree maps each annotation's /StructParent to the /Link element
+    whose /OBJR holds it (a leader's annotation joins its entry's link)."""
+    for path in pdfs(built):
+        with pikepdf.open(path) as pdf:
+            nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+            owners = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+            for annotation in links(pdf):
+                owner = owners[int(annotation.StructParent)]
+                assert owner.get("/S") == "/Link", f"{path.name}: held by {owner.get('/S')}"
+                held = [k for k in kids(owner) if isinstance(k, pikepdf.Dictionary)]
+                assert any(
+                    k.get("/Type") == "/OBJR" and k.Obj.objgen == annotation.objgen for k in held
+                ), f"{path.name}: {annotation.get('/Contents')!r} is not in its /Link"
