@@ -218,12 +218,18 @@ _shape_svg_text_as_runs()
 # lines (English, Chinese, Korean) are drawn exactly as before.
 #
 # It also keeps the space WeasyPrint drops where a line breaks at one
-# (layout/inline.py: split_text_box leaves it between the lines,
-# remove_last_whitespace strips it): without it tagged text reads "one
-# social" as "onesocial" (14.8.2.5). The line's last glyph gets an /ActualText
-# of its own text and a space, or the space ends the line's /ActualText; and
-# the font's space glyph is drawn after the line (invisible) for readers that
-# do not read /ActualText.
+# (layout/inline.py: split_first_line strips it from the end of the line,
+# split_text_box leaves it between the lines, remove_last_whitespace strips
+# it, skip_first_whitespace skips it at the start of the next line, and a
+# line that ends at a <br> has none): without it tagged text reads "one
+# social" as "onesocial" (14.8.2.5). Whether the text had a space (or a line
+# break) there is read from the source text on both sides of the place the
+# next line starts, once each line is laid out. The line's last glyph gets an
+# /ActualText of its own text and a space, or the space ends the line's
+# /ActualText; and the font's space glyph is drawn after the line
+# (invisible) for readers that do not read /ActualText. The same holds at the
+# end of an inline element laid out as a block (a flex item <span>) that the
+# HTML follows with a space: "ASEC" then "Policy brief", not "ASECPolicy".
 #
 # Upstream, draw_first_line would write the span itself for the clusters it
 # walks that are not one glyph to one character in logical order, and would
@@ -342,39 +348,84 @@ def _copied_exactly(draw_first_line):
     return draw
 
 
-def _noting_spaces_at_breaks(split_text_box):
-    """split_text_box, noting on the line's part of the box whether the line
-    ends where the text had a space (the space itself is in neither part)."""
-
-    def split(context, box, available_width, skip, *args, **kwargs):
-        new_box, resume, preserved = split_text_box(
-            context, box, available_width, skip, *args, **kwargs
-        )
-        if new_box is not None:
-            text = box.text.encode()
-            new_box.ends_at_space = bool(
-                resume and not preserved and resume > (skip or 0) and text[resume - 1] == 0x20
-            )
-        return new_box, resume, preserved
-
-    return split
+BREAKS = " \n\t"  # a line break here separates words; U+00A0 and U+200B do not
+PHRASING = {
+    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "label",
+    "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var",
+}  # fmt: skip
 
 
-def _noting_stripped_spaces(remove_last_whitespace):
-    """remove_last_whitespace, noting on the text box it shortened that its
-    line ends where the text had a space."""
+def _edge_character(children, last: bool) -> str:
+    """The first (or last) character of the text of children, "" if none;
+    a box with no text of its own (an image, an inline block) counts as one
+    that is not a space."""
     from weasyprint.formatting_structure import boxes
 
-    def remove(context, line):
-        box = line
-        while isinstance(box, (boxes.LineBox, boxes.InlineBox)) and box.children:
-            box = box.children[-1]
-        before = box.text if isinstance(box, boxes.TextBox) else None
-        remove_last_whitespace(context, line)
-        if before is not None and box.text != before:
-            box.ends_at_space = True
+    for child in reversed(children) if last else children:
+        if not child.is_in_normal_flow():
+            continue
+        if isinstance(child, boxes.TextBox):
+            if child.text:
+                return child.text[-1] if last else child.text[0]
+        elif isinstance(child, (boxes.LineBox, boxes.InlineBox)):
+            found = _edge_character(child.children, last)
+            if found:
+                return found
+        else:
+            return "\ufffc"
+    return ""
 
-    return remove
+
+def _around(box, skip) -> tuple[str, str]:
+    """(the character before, the character at) the place skip (a WeasyPrint
+    skip stack) names in the source text of box."""
+    from weasyprint.formatting_structure import boxes
+
+    ((index, rest),) = skip.items() if skip else ((0, None),)
+    if isinstance(box, boxes.TextBox):
+        text = box.text.encode()
+        return text[:index].decode()[-1:], text[index:].decode()[:1]
+    if not isinstance(box, boxes.ParentBox) or index >= len(box.children):
+        return _edge_character(getattr(box, "children", ()), True), ""
+    inner_before, inner_at = _around(box.children[index], rest)
+    before = inner_before or _edge_character(box.children[:index], True)
+    at = inner_at or _edge_character(box.children[index + 1 :], False)
+    return before, at
+
+
+def _last_text(line):
+    """The last text box of line that draws something, or None."""
+    return next((box for box in reversed(list(_text_leaves(line))) if box.text), None)
+
+
+def _noting_spaces_at_line_ends(get_next_linebox):
+    """get_next_linebox, noting on a line's last text box that the text had a
+    space or a line break where the line ends (and, at the end of an inline
+    element laid out as a block, that the HTML has a space after it)."""
+
+    def get(context, linebox, position_y, bottom_space, skip_stack, *args, **kwargs):
+        line, resume_at = get_next_linebox(
+            context, linebox, position_y, bottom_space, skip_stack, *args, **kwargs
+        )
+        if line is None:
+            return line, resume_at
+        if resume_at is not None:
+            apart = any(character in BREAKS for character in _around(linebox, resume_at))
+        else:
+            element = linebox.element
+            tail = getattr(element, "tail", None) or ""
+            apart = (
+                linebox.element_tag in PHRASING
+                and tail[:1] in tuple(BREAKS)
+                and element.tag == linebox.element_tag
+            )
+        last = _last_text(line) if apart else None
+        if last is not None and last.text[-1] not in BREAKS:
+            last.ends_at_space = True
+        return line, resume_at
+
+    get.notes_spaces = True
+    return get
 
 
 def _copy_text_exactly() -> None:
@@ -384,10 +435,7 @@ def _copy_text_exactly() -> None:
     if getattr(text_module.draw_first_line, "copies_exactly", False):
         return
     text_module.draw_first_line = _copied_exactly(text_module.draw_first_line)
-    inline_module.split_text_box = _noting_spaces_at_breaks(inline_module.split_text_box)
-    inline_module.remove_last_whitespace = _noting_stripped_spaces(
-        inline_module.remove_last_whitespace
-    )
+    inline_module.get_next_linebox = _noting_spaces_at_line_ends(inline_module.get_next_linebox)
 
 
 _copy_text_exactly()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pikepdf
@@ -386,3 +387,32 @@ def test_every_link_annotation_is_held_by_the_element_its_parent_tree_entry_name
                 assert any(
                     k.get("/Type") == "/OBJR" and k.Obj.objgen == annotation.objgen for k in held
                 ), f"{path.name}: {annotation.get('/Contents')!r} is not in its /Link"
+
+
+# --------------------------------------------- 5. words apart at line ends
+
+
+def test_words_at_line_ends_stay_apart_in_structure_order(built):
+    """Where a line ends inside a paragraph, list item, table cell or note and
+    the HTML has a space (or a line break) between the last word of the line
+    and the first of the next, the text read in structure order has one too:
+    "one social", never "onesocial"."""
+    from conftest import html_text, normalise
+
+    glued, apart = [], 0
+    for path in pdfs(built):
+        html = html_text(path.with_suffix(".html")).casefold()
+        with pikepdf.open(path) as pdf:
+            found = runs(pdf)
+        for (block, before), (same, after) in pairwise(found):
+            if block != same or not before.strip() or not after.strip():
+                continue
+            last, first = normalise(before).split()[-1], normalise(after).split()[0]
+            if before[-1].isspace() or after[0].isspace():
+                apart += 1
+                continue
+            pair = f"{last} {first}".casefold()
+            if pair in html and f"{last}{first}".casefold() not in html:
+                glued.append(f"{path.name}: {before[-30:]!r} + {after[:30]!r}")
+    assert not glued, "words run together in structure order:\n" + "\n".join(glued)
+    assert apart > 100, f"only {apart} line ends with a space: the test read too little"
