@@ -530,6 +530,72 @@ def _leaders_as_layout() -> None:
 _leaders_as_layout()
 
 
+# --------------------------------------------------- ARIA lists as PDF lists
+#
+# WeasyPrint 70 (pdf/tags.py, _get_pdf_tag) maps an element to a structure
+# type by its tag alone, so a <div role="list"> of <div role="listitem">
+# (a bibliography as citeproc writes it) becomes a /Div of /Div: a reader
+# hears no list and no count of its items. Here an element whose role is
+# "list", and whose element children all have the role "listitem", is tagged
+# as a <ul> is (/L), and each of those children inside it as an unmarked <li>
+# (/LI with an /LBody). Upstream, _get_pdf_tag would read the role first.
+
+ROLE_TAGS = {"list": "ul", "listitem": "li"}
+_ROLES_OPEN: list = []  # the elements being tagged by a role, outermost first
+
+
+def _role_tag(box, parent) -> str | None:
+    """The HTML tag box is tagged as for its element's list role, or None."""
+    element = getattr(box, "element", None)
+    if element is None or box.element_tag != element.tag or element.tag in ("ul", "ol", "li"):
+        return None
+    if any(open_element is element for open_element in _ROLES_OPEN):
+        return None  # an anonymous box of an element already tagged by its role
+    role = element.get("role")
+    if (
+        role == "list"
+        and len(element)
+        and all(child.get("role") == "listitem" for child in element)
+    ):
+        return ROLE_TAGS[role]
+    if role == "listitem" and parent.get("S") == "/L":
+        return ROLE_TAGS[role]
+    return None
+
+
+def _honouring_list_roles(build_box_tree):
+    """_build_box_tree, tagging an element with a list role as its tag would be."""
+
+    def build(box, parent, *args, **kwargs):
+        tagged = getattr(box, "_box", box)  # an absolute placeholder's box
+        tag = _role_tag(tagged, parent)
+        if tag is None:
+            yield from build_box_tree(box, parent, *args, **kwargs)
+            return
+        written = tagged.element_tag
+        tagged.element_tag = tag
+        _ROLES_OPEN.append(tagged.element)
+        try:
+            yield from build_box_tree(box, parent, *args, **kwargs)
+        finally:
+            _ROLES_OPEN.pop()
+            tagged.element_tag = written
+
+    build.honours_roles = True
+    return build
+
+
+def _tag_list_roles() -> None:
+    import weasyprint.pdf.tags as tags_module
+
+    if getattr(tags_module._build_box_tree, "honours_roles", False):
+        return
+    tags_module._build_box_tree = _honouring_list_roles(tags_module._build_box_tree)
+
+
+_tag_list_roles()
+
+
 def write_pdf(
     html: str,
     base: Path,
