@@ -539,18 +539,31 @@ _leaders_as_layout()
 # "list", and whose element children all have the role "listitem", is tagged
 # as a <ul> is (/L), and each of those children inside it as an unmarked <li>
 # (/LI with an /LBody). Upstream, _get_pdf_tag would read the role first.
+#
+# A <figure> is tagged /NonStruct, whose kids count as its parent's (ISO
+# 32000-1 14.8.4.2), so nothing groups a /Caption with its /Figure. It is
+# tagged /Div here, as a <div> is: the caption stays beside the figure, not
+# inside it, because readers stop at a /Figure's /Alt and would never reach
+# a /Caption within (the PDF Association's Tagged PDF Best Practice Guide
+# places it next to the /Figure for PDF 1.7). A table's caption WeasyPrint
+# already puts first in its /Table. Upstream, _get_pdf_tag would map figure
+# to Div (and, in PDF 2.0, could put the Caption in the Figure).
 
 ROLE_TAGS = {"list": "ul", "listitem": "li"}
+TAGGED_AS = {"figure": "div"}
 _ROLES_OPEN: list = []  # the elements being tagged by a role, outermost first
 
 
 def _role_tag(box, parent) -> str | None:
-    """The HTML tag box is tagged as for its element's list role, or None."""
+    """The HTML tag box is tagged as for its element's list role (or, for a
+    figure, as a div), or None."""
     element = getattr(box, "element", None)
     if element is None or box.element_tag != element.tag or element.tag in ("ul", "ol", "li"):
         return None
     if any(open_element is element for open_element in _ROLES_OPEN):
         return None  # an anonymous box of an element already tagged by its role
+    if element.tag in TAGGED_AS:
+        return TAGGED_AS[element.tag]
     role = element.get("role")
     if (
         role == "list"

@@ -479,3 +479,58 @@ def test_references_are_read_as_a_list_of_items(built):
 )
 def test_recommendations_are_read_as_a_list_of_items(built):
     assert_listed(built, "recommendation")
+
+
+# ----------------------------------------------------------------- 7. captions
+
+
+def html_captions(path: Path) -> tuple[list[str], list[str]]:
+    """(the squeezed text of each table's <caption>, of each <figcaption>)."""
+    tables, figures = [], []
+    for element in html_root(path).iter():
+        if element.tag == "caption":
+            tables.append(squeezed("".join(element.itertext())))
+        elif element.tag == "figcaption":
+            figures.append(squeezed("".join(element.itertext())))
+    return tables, figures
+
+
+def test_captions_belong_to_their_table_or_figure_and_are_read(built):
+    """A table's caption is the first or last kid of its /Table. A figure's
+    caption is a kid of the figure's own grouping element (a /Div, not a
+    /NonStruct, whose kids count as its parent's), next to what it captions:
+    not inside a /Figure, whose /Alt a reader speaks instead of its kids."""
+    checked = 0
+    for path in pdfs(built):
+        tables, figures = html_captions(path)
+        if not tables and not figures:
+            continue
+        with pikepdf.open(path) as pdf:
+            marked = MarkedText(pdf)
+            captions = {}
+            for element, ancestors in elements(pdf):
+                if element.get("/S") == "/Caption":
+                    captions[squeezed(text_under(pdf, element, marked))] = (element, ancestors)
+            printed = squeezed(text_under(pdf, pdf.Root.StructTreeRoot, marked))
+            tables = [text for text in tables if text in captions or text in printed]
+            figures = [text for text in figures if text in captions or text in printed]
+            for text in tables:  # those the print edition shows
+                assert text in captions, f"{path.name}: table caption {text[:30]!r} not tagged"
+                element, ancestors = captions[text]
+                table = ancestors[-1] if ancestors else None
+                assert table is not None and table.get("/S") == "/Table", path.name
+                ends = [kids(table)[0].objgen, kids(table)[-1].objgen]
+                assert element.objgen in ends, f"{path.name}: {text[:30]!r} inside its table"
+                checked += 1
+            for text in figures:
+                assert text in captions, f"{path.name}: figure caption {text[:30]!r} not tagged"
+                element, ancestors = captions[text]
+                assert not [a for a in ancestors if "/Alt" in a or "/ActualText" in a], path.name
+                group = ancestors[-1] if ancestors else None
+                assert group is not None and group.get("/S") == "/Div", (
+                    f"{path.name}: {text[:30]!r} is in a {group and group.get('/S')}, no group"
+                )
+                captioned = {e.get("/S") for e, _ in descendants(group)} - {"/Caption"}
+                assert captioned & {"/Figure", "/BlockQuote", "/Table", "/L"}, path.name
+                checked += 1
+    assert checked, "no caption in any document: the test checked nothing"
