@@ -534,3 +534,61 @@ def test_captions_belong_to_their_table_or_figure_and_are_read(built):
                 assert captioned & {"/Figure", "/BlockQuote", "/Table", "/L"}, path.name
                 checked += 1
     assert checked, "no caption in any document: the test checked nothing"
+
+
+# ------------------------------------------------ 8. document information
+
+
+def meta(path: Path) -> dict[str, str]:
+    """The HTML's <meta name content> pairs."""
+    return {
+        element.get("name"): element.get("content", "")
+        for element in html_root(path).iter("meta")
+        if element.get("name")
+    }
+
+
+def test_author_is_the_html_author_and_nothing_more(built):
+    """/Author and XMP dc:creator are the HTML's <meta name="author">, as
+    written: no honorific or role is added on the way (the content model keeps
+    honorifics apart from the name)."""
+    for path in pdfs(built):
+        author = meta(path)["author"]
+        with pikepdf.open(path) as pdf:
+            assert str(pdf.docinfo["/Author"]) == author, path.name
+            assert pdf.open_metadata()["dc:creator"] == [author], path.name
+
+
+def pdf_date(w3c: str) -> str:
+    """A W3C date (2021, 2021-05, 2021-05-19) as a PDF date at its precision."""
+    assert re.fullmatch(r"\d{4}(-\d\d(-\d\d)?)?", w3c), w3c
+    return "D:" + w3c.replace("-", "")
+
+
+def test_dates_are_the_html_dates_at_the_precision_the_content_gives(built):
+    """/CreationDate and /ModDate, xmp:CreateDate and xmp:ModifyDate say the
+    <meta name="dcterms.created"> and "dcterms.modified" dates, no more precise
+    (a year is not 1 January of it) and no less (a day stays a day)."""
+    for path in pdfs(built):
+        dates = meta(path)
+        created, modified = dates["dcterms.created"], dates["dcterms.modified"]
+        with pikepdf.open(path) as pdf:
+            assert str(pdf.docinfo["/CreationDate"]) == pdf_date(created), path.name
+            assert str(pdf.docinfo["/ModDate"]) == pdf_date(modified), path.name
+            xmp = pdf.open_metadata()
+            assert (xmp["xmp:CreateDate"], xmp["xmp:ModifyDate"]) == (created, modified)
+
+
+def test_a_full_date_in_the_content_is_a_full_date_in_the_pdf(make_project):
+    from advocacy.build import build
+    from advocacy.config import Paths
+    from conftest import MINIMAL
+
+    brief = MINIMAL["content/documents/brief.yaml"].replace("date: 2024-03", "date: 2021-05-19")
+    project = make_project({"content/documents/brief.yaml": brief})
+    build(Paths.at(project))
+    with pikepdf.open(project / "build" / "brief.pdf") as pdf:
+        assert str(pdf.docinfo["/CreationDate"]) == "D:20210519"
+        assert str(pdf.docinfo["/ModDate"]) == "D:20210519"
+        xmp = pdf.open_metadata()
+        assert (xmp["xmp:CreateDate"], xmp["xmp:ModifyDate"]) == ("2021-05-19", "2021-05-19")
