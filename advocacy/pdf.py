@@ -416,8 +416,9 @@ def _noting_spaces_at_line_ends(get_next_linebox):
             tail = getattr(element, "tail", None) or ""
             apart = (
                 linebox.element_tag in PHRASING
-                and tail[:1] in tuple(BREAKS)
                 and element.tag == linebox.element_tag
+                and tail[:1] != ""
+                and tail[0] in BREAKS
             )
         last = _last_text(line) if apart else None
         if last is not None and last.text[-1] not in BREAKS:
@@ -530,7 +531,7 @@ def _leaders_as_layout() -> None:
 _leaders_as_layout()
 
 
-# --------------------------------------------------- ARIA lists as PDF lists
+# ------------------------------------- lists by their role, figures as groups
 #
 # WeasyPrint 70 (pdf/tags.py, _get_pdf_tag) maps an element to a structure
 # type by its tag alone, so a <div role="list"> of <div role="listitem">
@@ -551,7 +552,7 @@ _leaders_as_layout()
 
 ROLE_TAGS = {"list": "ul", "listitem": "li"}
 TAGGED_AS = {"figure": "div"}
-_ROLES_OPEN: list = []  # the elements being tagged by a role, outermost first
+_ROLES_OPEN: list = []  # (element, tag) of those being tagged by their role, outermost first
 
 
 def _role_tag(box, parent) -> str | None:
@@ -560,7 +561,7 @@ def _role_tag(box, parent) -> str | None:
     element = getattr(box, "element", None)
     if element is None or box.element_tag != element.tag or element.tag in ("ul", "ol", "li"):
         return None
-    if any(open_element is element for open_element in _ROLES_OPEN):
+    if any(open_element is element for open_element, _tag in _ROLES_OPEN):
         return None  # an anonymous box of an element already tagged by its role
     if element.tag in TAGGED_AS:
         return TAGGED_AS[element.tag]
@@ -576,18 +577,30 @@ def _role_tag(box, parent) -> str | None:
     return None
 
 
+def _in_open_list(box) -> bool:
+    """Whether box is an anonymous box of an element being tagged as a list
+    (a column of a multi-column list): it is no element of its own."""
+    element = getattr(box, "element", None)
+    return (
+        element is not None
+        and box.element_tag == element.tag
+        and any(open_element is element for open_element, tag in _ROLES_OPEN if tag == "ul")
+    )
+
+
 def _honouring_list_roles(build_box_tree):
-    """_build_box_tree, tagging an element with a list role as its tag would be."""
+    """_build_box_tree, tagging an element with a list role as the list
+    element would be, and a figure as a div."""
 
     def build(box, parent, *args, **kwargs):
         tagged = getattr(box, "_box", box)  # an absolute placeholder's box
-        tag = _role_tag(tagged, parent)
+        tag = "body" if _in_open_list(tagged) else _role_tag(tagged, parent)
         if tag is None:
             yield from build_box_tree(box, parent, *args, **kwargs)
             return
         written = tagged.element_tag
-        tagged.element_tag = tag
-        _ROLES_OPEN.append(tagged.element)
+        tagged.element_tag = tag  # "body": its kids are its parent's, as <body>'s are
+        _ROLES_OPEN.append((tagged.element, tag))
         try:
             yield from build_box_tree(box, parent, *args, **kwargs)
         finally:
@@ -761,10 +774,11 @@ def finish_tagging(
     - link annotations get the Print flag, and a /Contents that says in words
       where they go, from html (the document's root element) and link_words;
     - running headers and footers, drawn in the page margins and left out of
-      the structure tree, are marked as pagination artifacts.
+      the structure tree, are marked as pagination artifacts, and leaders'
+      glyph runs (marked while drawn) as layout artifacts;
     - a document with bookmarks opens with them shown (/PageMode /UseOutlines);
     - the structure elements' /ID (a table's header cells, which data cells
-      name in /Headers) are resolved by an /IDTree.
+      name in /Headers) are resolved by an /IDTree;
     - rights, when given, are written to the XMP: dc:rights, xmpRights:Marked
       and xmpRights:WebStatement.
     """
@@ -778,7 +792,7 @@ def finish_tagging(
             for annotation in page.get("/Annots", []):
                 annotation.F = 4  # Print
         _describe_links(pdf, html, link_words)
-        _margin_boxes_as_artifacts(pdf)
+        _artifacts(pdf)
         if archival or rights is not None:
             with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
                 if archival:
@@ -1025,7 +1039,7 @@ def _reachable(tree) -> set:
     return seen
 
 
-def _margin_boxes_as_artifacts(pdf) -> None:
+def _artifacts(pdf) -> None:
     """Marked content that no structure element reaches becomes a pagination
     artifact; a leader's glyph runs (marked LEADER) become layout artifacts
     and leave the structure tree."""

@@ -16,7 +16,6 @@ from itertools import pairwise
 from pathlib import Path
 
 import pikepdf
-import pytest
 
 from conftest import DOCUMENTS
 
@@ -471,13 +470,9 @@ def test_references_are_read_as_a_list_of_items(built):
     assert_listed(built, "csl-entry")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the templates write .recommendations as a div of div.recommendation with no list "
-    'role: they need role="list" on div.recommendations and role="listitem" on each '
-    "div.recommendation (or an <ol> of <li>); then remove this mark",
-)
 def test_recommendations_are_read_as_a_list_of_items(built):
+    """The recommendations (an <ol> of <li class="recommendation">) are an /L
+    whose /LI each hold one recommendation's /LBody."""
     assert_listed(built, "recommendation")
 
 
