@@ -234,7 +234,9 @@ def build(
                 item.pdf, item.pages = paths.build / f"{name}.pdf", rendered.pages
                 anchors = rendered.anchors
                 problems.extend(check_budget(project, page.outline, rendered, name))
-                item.warnings = pdf_problems(rendered)
+                item.warnings = pdf_problems(rendered) + empty_page_warnings(
+                    project, document, rendered, name
+                )
                 if project.strict:
                     problems.extend(p.as_error() for p in item.warnings)
             trace = evidence_file(
@@ -297,6 +299,19 @@ def check_budget(project: Project, plan: Outline, rendered, name: str) -> list[P
     if own is not None and own.page_limit:  # the edition's own budget
         source = own.source
     return [source.problem(("page_limit",) if document.page_limit else ("type",), message)]
+
+
+def empty_page_warnings(project: Project, document, rendered, name: str) -> list[Problem]:
+    """A warning for each page of text left more than 40 % empty, with why."""
+    source = project.corpus.sources[("document", document.id)]
+    return [
+        source.problem(
+            ("type",),
+            f"{name}: page {page.number} is {page.empty:.0%} empty: {page.reason}",
+            "warning",
+        )
+        for page in rendered.empty_pages
+    ]
 
 
 def _unnumbered(label: str, titles: dict) -> str:

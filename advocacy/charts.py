@@ -74,7 +74,7 @@ def draw(
         "svg.hashsalt": "advocacy",
         "svg.fonttype": "none",
         "font.family": [family, *SCRIPT_FONTS, "DejaVu Sans"],
-        "font.size": 9,
+        "font.size": 8.5,  # --size-small; drawn at the size printed (no scaling)
         "text.color": style["colour-text"],
         "axes.edgecolor": style["colour-rule"],
         "axes.labelcolor": style["colour-text"],
@@ -84,14 +84,16 @@ def draw(
         "axes.spines.right": False,
     }
     with matplotlib.rc_context(settings):
-        fig, axes = pyplot.subplots(figsize=(6.3, 2.6))
+        # 122 mm wide: the text column, so the PDF prints the chart at 100 %
+        # and its type at two of the seven sizes (8.5 and 7.5 pt).
+        fig, axes = pyplot.subplots(figsize=(4.8, 2.4))
         try:
             _plot(axes, figure, palette, number)
             axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _at: number(value)))
             if figure.unit:
                 axes.set_ylabel(figure.unit)
             if len(figure.series) > 1:
-                axes.legend(frameon=False, fontsize=8)
+                axes.legend(frameon=False, fontsize=7.5)
             fig.tight_layout()
             out = io.StringIO()
             fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
@@ -119,7 +121,7 @@ def _plot(axes, figure: schema.Figure, palette: list[str], number) -> None:
                 bars = axes.bar(shifted, series.values, width, color=palette[i % 4],
                                 label=series.name)  # fmt: skip
                 labels = [number(value) for value in series.values]
-                axes.bar_label(bars, labels=labels, padding=2, fontsize=8)
+                axes.bar_label(bars, labels=labels, padding=2, fontsize=7.5)
     axes.set_xticks(positions, figure.categories)
     axes.grid(axis="y", color="#e3e8ea", linewidth=0.6)
     axes.set_axisbelow(True)

@@ -47,6 +47,7 @@ KIND_FOLDERS = {
     "recommendation": "recommendations",
     "figure": "figures",
     "table": "tables",
+    "box": "boxes",
     "document": "documents",
 }
 

@@ -82,6 +82,9 @@ class DocumentBase(Record):
     )
     figures: list[Id] = Field(default_factory=list, description="Figure ids, drawn in order.")
     tables: list[Id] = Field(default_factory=list, description="Table ids, shown in order.")
+    boxes: list[Id] = Field(
+        default_factory=list, description="Box ids: 'Box N', in the document's first section."
+    )
     number: Annotated[str, Field(min_length=1)] | None = Field(
         default=None,
         description="Its number in its type's series (organisation.series): 1, 2026/3.",
@@ -210,7 +213,7 @@ SPECS: dict[str, DocumentSpec] = {
             toc=False,
             parts=(
                 Part("key-messages", "Key messages", ("key_messages",), numbered=False),
-                Part("issue", "The issue", ("introduction", "figures", "tables")),
+                Part("issue", "The issue", ("introduction", "boxes", "figures", "tables")),
                 Part("excluded", "Who is left out", ("exclusions",)),
                 Part("what-works", "What works: people's own initiatives", ("initiatives",)),
                 Part("recommendations", "Recommendations", ("recommendations",)),
@@ -233,7 +236,11 @@ SPECS: dict[str, DocumentSpec] = {
                     ("main_recommendation", "key_messages"),
                     numbered=False,
                 ),
-                Part("background", "Background: the international framework", ("background",)),
+                Part(
+                    "background",
+                    "Background: the international framework",
+                    ("background", "boxes"),
+                ),
                 Part(
                     "evidence",
                     "The evidence",
@@ -262,7 +269,9 @@ SPECS: dict[str, DocumentSpec] = {
             parts=(
                 Part("key-messages", "Key messages", ("key_messages",), numbered=False),
                 Part(
-                    "open-space", "The open space", ("introduction", "event", "figures", "tables")
+                    "open-space",
+                    "The open space",
+                    ("introduction", "boxes", "event", "figures", "tables"),
                 ),
                 Part("areas", "Areas of engagement", ("quote",), always=True, each="engagements"),
                 Part("way-forward", "Way forward", ("way_forward",)),
@@ -282,7 +291,7 @@ SPECS: dict[str, DocumentSpec] = {
             toc=False,
             parts=(
                 Part("key-messages", "Key messages", ("key_messages",), numbered=False),
-                Part("in-figures", "In figures", ("introduction", "figures", "tables")),
+                Part("in-figures", "In figures", ("introduction", "boxes", "figures", "tables")),
                 Part("recommendations", "What we ask", ("recommendations",)),
                 REFERENCES,
                 LEDGER,

@@ -169,6 +169,13 @@ class ProjectTexts(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
     about: schema.Prose | None = None
+    disclaimers: list[schema.Prose] = []
+
+
+def project_texts(project) -> ProjectTexts:
+    """What project.yaml says that a translation may give."""
+    organisation = project.organisation
+    return ProjectTexts(about=organisation.about, disclaimers=organisation.disclaimers)
 
 
 PROJECT = ("project", "project")  # project.LANG.yaml translates ProjectTexts
@@ -178,7 +185,7 @@ def source_model(corpus, kind: str, record_id: str) -> BaseModel | None:
     """The record a translation translates; for project.yaml, its ProjectTexts."""
     if (kind, record_id) == PROJECT:
         project = corpus.project
-        return None if project is None else ProjectTexts(about=project.organisation.about)
+        return None if project is None else project_texts(project)
     return corpus.records.get(kind, {}).get(record_id)
 
 
@@ -517,13 +524,13 @@ def edition(corpus, document_id: str, language: str):
         update["page_limit"] = translation.page_limit
     records["document"][document_id] = own.model_copy(update=update)
     project = corpus.project
-    if project is not None and project.organisation.about:
+    if project is not None and (project.organisation.about or project.organisation.disclaimers):
         texts = _overlay(
-            ProjectTexts(about=project.organisation.about),
-            corpus.translations.get((*PROJECT, language)),
-            source_language,
+            project_texts(project), corpus.translations.get((*PROJECT, language)), source_language
         )
-        organisation = project.organisation.model_copy(update={"about": texts.about})
+        organisation = project.organisation.model_copy(
+            update={"about": texts.about, "disclaimers": texts.disclaimers}
+        )
         project = project.model_copy(update={"organisation": organisation})
     return dataclasses.replace(corpus, records=records, project=project)
 

@@ -13,7 +13,6 @@ Dates come from CLDR (Babel), at the precision the content gives them.
 
 from __future__ import annotations
 
-import re
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import date
@@ -96,20 +95,6 @@ class Labels:
             return Markup(f'<span lang="{SOURCE}">{text}</span>')
         return escape(found) % {k: escape(v) for k, v in values.items()}
 
-    def page_counter(self) -> Markup:
-        """The CSS `content` of the footer's page number: "Page 2 of 4" in this language."""
-        text = self.plain("Page %(page)s of %(pages)s")
-        parts = re.split(r"(%\((?:page|pages)\)s)", text)
-        css = []
-        for part in parts:
-            if part in ("%(page)s", "%(pages)s"):
-                css.append(f"counter({part[2:-2]})")
-            elif part:
-                quoted = part.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-                quoted = quoted.replace("<", "\\3c ")  # never "</style>" inside the style
-                css.append('"' + quoted + '"')
-        return Markup(" ".join(css))
-
     def number(self, value) -> str:
         """A number as this language writes it (CLDR): 128,000 in English, 128.000 in
         Indonesian. A Decimal keeps the decimals it was written with."""
@@ -185,7 +170,7 @@ def python_labels() -> list[str]:
     from advocacy.render import KIND_LABELS, PARTNER_ROLES, SERIES_NUMBER, TRANSLATION_NOTICES
     from advocacy.schema import ACTOR_LABELS
 
-    found = ["Page %(page)s of %(pages)s"]
+    found = []
     for spec in SPECS.values():
         found.append(spec.label)
         stack = list(spec.parts)

@@ -110,10 +110,21 @@ class RenderWarning:
         return self.message[: found[-1].start()] + self.message[found[-1].end() :]
 
 
+@dataclass(frozen=True)
+class EmptyPage:
+    """A page of text whose lower part is empty, and why: what the next page
+    starts with, and the rule that sent it there."""
+
+    number: int  # from 1
+    empty: float  # the share of the page's text area under its last line
+    reason: str
+
+
 @dataclass
 class Rendered:
     """What drawing a PDF gave: its pages, its sections' lengths, what was
-    refused, and what WeasyPrint warned of (known harmless ones left out)."""
+    refused, what WeasyPrint warned of (known harmless ones left out), and the
+    pages left more than EMPTY empty."""
 
     pages: int
     sections: list[tuple[str, float]]
@@ -121,6 +132,7 @@ class Rendered:
     anchors: dict[str, int]  # anchor -> page number, from 1
     warnings: list[RenderWarning] = field(default_factory=list)
     document: str = "document"  # how warnings that are not in a stylesheet name it
+    empty_pages: list[EmptyPage] = field(default_factory=list)
 
 
 # What WeasyPrint says that changes nothing in the PDF, by message, with why.
@@ -668,8 +680,104 @@ def write_pdf(
     located = (places.locate(r.getMessage(), r.levelname.lower(), document) for r in records)
     warnings = list(dict.fromkeys(w for w in located if not harmless(w)))  # once each, in order
     return Rendered(
-        len(drawn.pages), section_lengths(drawn), fetcher.refused, anchors, warnings, document
+        len(drawn.pages),
+        section_lengths(drawn),
+        fetcher.refused,
+        anchors,
+        warnings,
+        document,
+        empty_pages(drawn),
     )
+
+
+EMPTY = 0.40  # a page of text more empty than this is named, with its reason
+
+
+def empty_pages(document) -> list[EmptyPage]:
+    """The pages, but the first, the last and the last before a cover page (a
+    back cover), whose text area is more than EMPTY empty under its last line."""
+    pages = [page._page_box for page in document.pages]
+    found = []
+    for index, page in enumerate(pages[1:-1], 1):
+        following = pages[index + 1]
+        if page.page_type.name == "cover" or following.page_type.name == "cover":
+            continue
+        top, height = page.content_box_y(), page.height
+        bottoms = [box.position_y + box.margin_height() for box in _drawn(page)]
+        share = 1 - (max(bottoms, default=top) - top) / height
+        if share > EMPTY:
+            found.append(EmptyPage(index + 1, share, _why_next(following)))
+    return found
+
+
+def _drawn(page) -> Iterator:
+    """What a page draws in its text area, in order: its lines, replaced boxes
+    (images, charts), and tinted or ruled blocks (a box counts to its foot).
+    A block that runs on to the next page is not drawn to its own end, so
+    blocks without a background or border are left out; so are the margins."""
+    from weasyprint.formatting_structure import boxes
+
+    stack = list(reversed(page.children))
+    while stack:
+        box = stack.pop()
+        if isinstance(box, boxes.MarginBox):
+            continue
+        if isinstance(box, boxes.LineBox | boxes.ReplacedBox):
+            yield box  # and not its inline contents
+            continue
+        if isinstance(box, boxes.BlockBox) and box.element_tag not in ROOTS and _painted(box):
+            yield box
+        stack.extend(reversed(getattr(box, "children", [])))
+
+
+ROOTS = ("html", "body")  # painted to the page's foot whatever they hold
+
+
+def _painted(box) -> bool:
+    background = box.style["background_color"]
+    return bool(getattr(background, "alpha", 0)) or any(
+        box.style[f"border_{side}_width"] for side in ("top", "bottom")
+    )
+
+
+def _why_next(page) -> str:
+    """What a page starts with and the rule that moved it from the page before."""
+    from weasyprint.formatting_structure import boxes
+
+    first = next((box for box in _drawn(page) if not isinstance(box, boxes.BlockBox)), None)
+    if first is None:
+        return "the next page is empty"
+    chain = []
+    for box in page.descendants():  # the boxes from the root down to the first line
+        if isinstance(box, boxes.MarginBox):
+            continue
+        if box is first:
+            break
+        if box.element is not None and _contains(box, first):
+            chain.append(box)
+    for box in reversed(chain):
+        if box.style["break_before"] in ("page", "left", "right", "recto", "verso"):
+            return f"{_named(box)} starts a new page (break-before)"
+    for box in chain:
+        if box.style["break_inside"] in ("avoid", "avoid-page") and box.element_tag != "html":
+            return (
+                f"{_named(box)} is kept whole (break-inside: avoid) and did not fit in the "
+                "space left; shorten it or the text before it"
+            )
+    return f"the next page starts with {_named(chain[-1]) if chain else 'text'}"
+
+
+def _contains(box, target) -> bool:
+    return any(child is target for child in box.descendants())
+
+
+def _named(box) -> str:
+    """A box as a reader finds it: its heading's words, or its id or class."""
+    element = box.element
+    heading = next((e for e in element.iter() if e.tag in ("h1", "h2", "h3", "h4")), None)
+    text = " ".join("".join(heading.itertext()).split()) if heading is not None else ""
+    what = element.get("id") or element.get("class") or element.tag
+    return f"'{text}' ({what})" if text else f"<{element.tag}> ({what})"
 
 
 def problems(rendered: Rendered) -> list[Problem]:

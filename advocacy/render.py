@@ -53,7 +53,6 @@ def environment(paths: Paths, labels: Labels | None = None) -> jinja2.Environmen
     )
     env.globals["_"] = labels.html
     env.globals["date"] = labels.date
-    env.globals["page_counter"] = labels.page_counter
     env.filters["language_name"] = language_name
     env.filters["type_label"] = lambda name: labels.html(SPECS[name].label)
     env.filters["by_actor"] = lambda recs: by_actor(recs, labels)

@@ -194,9 +194,13 @@ class Record(BaseModel):
 
 
 class Person(BaseModel):
+    """An author. `honorific` ("Prof Datuk Dr") is printed before the name in the
+    byline, never in the metadata or the suggested citation."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
     name: Text
+    honorific: Text | None = None
     role: Text | None = None
 
 
@@ -400,6 +404,14 @@ class Figure(Record):
         return self
 
 
+class Box(Record):
+    """A box beside the text: "Box N", a title, a few paragraphs, tinted and
+    never split across pages. For a definition, a case study, an instrument."""
+
+    title: Text
+    text: Prose = Field(description="What the box says; Markdown, with citations.")
+
+
 class Table(Record):
     """A table of data, from a CSV in content/data/ (`data`) or written here
     (`columns` and `rows`), with its unit, source and note."""
@@ -563,6 +575,7 @@ MODELS: dict[str, type[Record]] = {
     "recommendation": Recommendation,
     "figure": Figure,
     "table": Table,
+    "box": Box,
 }  # documents: one model per type, in doctypes.py
 
 # Fields that link to other records, and the kinds they may name.
@@ -586,6 +599,7 @@ LINKS: dict[str, dict[str, tuple[str, ...]]] = {
         "way_forward": ("recommendation",),
         "figures": ("figure",),
         "tables": ("table",),
+        "boxes": ("box",),
     },
 }
 

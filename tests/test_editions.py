@@ -287,7 +287,7 @@ def test_the_default_content_has_a_malay_edition_of_the_brief(built):
     english = [label for label in english if len(label) > 3]  # "No." is in titles too
     assert len(english) > 70
     assert [label for label in english if label in before or label in after] == []
-    assert "Mesej utama" in text and "Halaman 1 daripada" in text
+    assert "Mesej utama" in text and "Taklimat dasar · " in text
     assert Labels("ms").date(PartialDate.parse("2026-11")) in text
     assert "Terjemahan tidak rasmi daripada teks asal dalam bahasa Inggeris" in text
     assert "Taklimat dasar · November 2026" in text  # CLDR's Malay; the months match here

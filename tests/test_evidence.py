@@ -123,7 +123,7 @@ def test_the_evidence_file_follows_its_schema_and_sources_every_recommendation(b
     committed = json.loads((ROOT / "schemas" / "evidence.schema.json").read_text())
     assert committed == evidence_schema()
     html = (built / "synthesis-report.html").read_text(encoding="utf-8")
-    in_report = re.findall(r'<div class="recommendation" id="recommendation-([^"]+)"', html)
+    in_report = re.findall(r'<li class="recommendation[^"]*" id="recommendation-([^"]+)"', html)
     assert [r["id"] for r in data["recommendations"]] == in_report
     for rec in data["recommendations"]:
         assert rec["sources"] or any(e["sources"] for e in rec["evidence"]), rec["id"]

@@ -42,7 +42,6 @@ MALAY = [
     "Rujukan",
     "Mengenai dokumen ini",
     "Cara memetik dokumen ini",
-    "Lesen",
     "16 Mac 2024",
 ]
 
@@ -63,7 +62,7 @@ def test_a_malay_brief_prints_no_english_label(malay):
             assert label not in text, label
         for label in MALAY:
             assert label in text, label
-    assert "Halaman 1 daripada " in pdf  # the page footer exists in print only
+    assert "Taklimat dasar · " in pdf  # the running foot exists in print only
 
 
 def test_a_malay_brief_says_its_language(malay):
@@ -133,14 +132,6 @@ def test_dates_follow_the_language_at_the_precision_given():
     assert Labels("th").date(month) == "พฤษภาคม 2021"
 
 
-def test_the_page_number_label_cannot_break_out_of_the_stylesheet():
-    labels = Labels("xx")
-    labels.text = lambda message: 'P. %(page)s "/" %(pages)s </style><script>'
-    assert labels.page_counter() == (
-        '"P. " counter(page) " \\"/\\" " counter(pages) " \\3c /style>\\3c script>"'
-    )
-
-
 def test_the_readme_gives_each_catalog_its_review_status():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     rows = dict(re.findall(r"^\| [^|]+ \| `(\w+)\.po` \| (\d+ of \d+) \|$", readme, re.MULTILINE))
@@ -201,7 +192,7 @@ def test_a_thai_document_may_count_years_in_the_buddhist_era(make_project):
     project = make_project({"content/documents/brief.yaml": doc})
     assert main(["--root", str(project), "build", "--html-only"]) == 0
     text = html_text(project / "build" / "brief.html")
-    assert "16 มีนาคม 2567" in text and "Test Network (2567)." in text and "2024" not in text
+    assert "16 มีนาคม 2567" in text and "Test Network. 2567." in text and "2024" not in text
 
 
 def test_the_index_names_each_document_language_in_that_language(malay):

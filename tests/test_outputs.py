@@ -40,14 +40,15 @@ def test_policy_brief_metadata_and_page_budget(built):
     info = {k: v.strip() for k, v in pdfinfo(built / "policy-brief.pdf").items()}
     assert int(info["Pages"]) <= 4
     assert info["Title"] == "Including the excluded"
-    assert info["Author"] == "Asian Solidarity Economy Council (ASEC)"
+    assert info["Author"] == "Asian Solidarity Economy Council"
     assert info["Subject"].startswith("Policy brief on social inclusion and social protection")
 
 
 @pytest.mark.default_content
-def test_synthesis_report_metadata_names_the_seed_author(built):
+def test_synthesis_report_metadata_names_the_seed_author_without_honorifics(built):
     info = {k: v.strip() for k, v in pdfinfo(built / "synthesis-report.pdf").items()}
-    assert info["Author"] == "Prof Datuk Dr Denison Jayasooria"
+    assert info["Author"] == "Denison Jayasooria"
+    assert "Prof Datuk Dr Denison Jayasooria" in pdf_text(built / "synthesis-report.pdf")
     assert info["Title"].startswith("A need to strengthen partnerships and networks")
 
 
@@ -186,13 +187,12 @@ def test_policy_brief_links_citations_to_its_reference_list(built):
     assert len(cited) >= 10
     assert set(cited) <= destinations
     text = pdf_text(built / "policy-brief.pdf")
-    assert "(Quiñones 2015)" in text
+    assert "(Thorat and Newman 2010)" in text
     assert (
-        "Quiñones, Benjamin R., Jr. 2015. Social and Solidarity Economy in Asia: A South-South "
-        "and Triangular Cooperation Perspective. Edited by Anita Amorim, Jürgen Schwettmann, and "
-        "Nuno Tavares-Martins. International Labour Office."
+        "Thorat, Sukhadeo, and Katherine S. Newman, eds. 2010. Blocked by Caste: Economic "
+        "Discrimination and Social Exclusion in Modern India. Oxford University Press."
     ) in text
-    assert "References" in text and "(Demirgüç-Kunt et al. 2022)" in text
+    assert "References" in text and "FAO et al. (2021)" in text
 
 
 def _page_texts(path) -> list[str]:
@@ -209,14 +209,16 @@ def test_every_contents_entry_names_the_page_of_its_heading(built, doc_id):
         check=True,
     )
     pattern = r"^\s*(\d+(?:\.\d+)*\.?\s+)?(.+?)\s?(?:\. ?)+\s*(\d+)\s*$"
-    entries = re.findall(pattern, done.stdout, re.M)
+    contents = done.stdout.split("©")[0]  # the imprint follows, at the foot of the page
+    entries = re.findall(pattern, contents, re.M)
     assert len(entries) >= 6
     pages = _page_texts(built / f"{doc_id}.pdf")
     for prefix, title, number in entries:
         heading = re.sub(r"\s+", " ", title).strip().rstrip(".")
         label = re.escape(prefix.strip()) + r"\s*" if prefix else r"(?:^|\s)"
         where = re.compile(label + re.escape(heading) + r"(?!\w| in brief)")
-        found = [i + 1 for i, text in enumerate(pages) if i > 1 and where.search(text)]
+        # the cover (its key messages) or the text; not the contents page itself
+        found = [i + 1 for i, text in enumerate(pages) if i != 1 and where.search(text)]
         assert found, f"{heading!r} is on no page"
         assert found[0] == int(number), f"{heading!r}: contents say {number}, found on {found[0]}"
 

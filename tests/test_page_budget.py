@@ -25,8 +25,8 @@ def test_an_over_long_brief_fails_with_the_page_budget_message(make_project, cap
     assert out == ""
     assert err.splitlines() == [
         "content/documents/brief.yaml:1:7: error: brief is 6 pages, over the limit of 4 for a "
-        "policy-brief; cut the longest sections (pages): 'The issue' 4.3, 'Recommendations' 0.3, "
-        "'What works: people's own initiatives' 0.1",
+        "policy-brief; cut the longest sections (pages): 'The issue' 5.0, 'Recommendations' 0.1, "
+        "'Key messages' 0.1",
         "1 error in 1 file; nothing was built.",
     ]
     assert not (project / "build" / "brief.pdf").exists()

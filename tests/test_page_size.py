@@ -87,17 +87,17 @@ def letter(make_project) -> dict:
 
 def test_a4_is_the_default_and_its_cover_foot_stands_clear_of_the_edge(a4):
     assert a4["sizes"] == {(595.3, 841.9)}
-    assert "Test Network" in a4["foot"][1]
+    assert any("Test Network" in text for text in a4["foot"][1])
     assert a4["foot"][0] > 45  # 18 mm below the foot's rule, less the descenders
-    assert any(text.startswith("Page 2 of ") for text in a4["footer"][1])
+    assert "2" in {text.strip() for text in a4["footer"][1]}  # a plain folio
 
 
 def test_letter_pages_are_letter_and_the_cover_fills_them(letter):
     assert letter["sizes"] == {(612.0, 792.0)}
     band = letter["band"]
     assert (band.x0, band.y0, band.x1) == (0, 0, letter["width"])  # full bleed at the top
-    assert "Test Network" in letter["foot"][1]
-    assert any(text.startswith("Page 2 of ") for text in letter["footer"][1])
+    assert any("Test Network" in text for text in letter["foot"][1])
+    assert "2" in {text.strip() for text in letter["footer"][1]}
 
 
 def test_on_letter_the_cover_foot_and_the_footer_keep_their_a4_margins(a4, letter):

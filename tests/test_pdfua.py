@@ -244,7 +244,8 @@ def _open(built: Path, doc_id: str) -> pikepdf.Pdf:
 
 
 class _Headings(HTMLParser):
-    """The <html lang>, the <title> and the h1-h6 headings (level, text) of a page."""
+    """The <html lang>, the <title> and the h1-h6 headings (level, text) of a page,
+    but those inside a block the print leaves out (data-print="hidden")."""
 
     def __init__(self):
         super().__init__()
@@ -253,14 +254,22 @@ class _Headings(HTMLParser):
         self.headings: list[tuple[int, str]] = []
         self._in: str | None = None
         self._text: list[str] = []
+        self._hidden: list[str] = []  # the open elements from a hidden block inwards
 
     def handle_starttag(self, tag, attrs):
+        if self._hidden or dict(attrs).get("data-print") == "hidden":
+            if tag not in ("br", "img", "hr", "wbr"):  # void: no end tag to pop
+                self._hidden.append(tag)
+            return
         if tag == "html":
             self.lang = dict(attrs).get("lang")
         elif tag == "title" or re.fullmatch(r"h[1-6]", tag):
             self._in, self._text = tag, []
 
     def handle_endtag(self, tag):
+        if self._hidden:
+            self._hidden.pop()
+            return
         if tag != self._in:
             return
         text = " ".join("".join(self._text).split())

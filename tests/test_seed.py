@@ -185,4 +185,4 @@ def test_each_area_shows_as_many_points_and_records_as_the_seed(built):
     }
     html = (built / "synthesis-report.html").read_text(encoding="utf-8")
     way_forward = html[html.index('id="way-forward"') : html.index('aria-labelledby="conclusion"')]
-    assert way_forward.count('<div class="recommendation"') == 5
+    assert way_forward.count('<li class="recommendation') == 5

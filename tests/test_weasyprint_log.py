@@ -68,6 +68,7 @@ def test_a_css_typo_is_a_warning_at_its_file_and_line(make_project, tmp_path):
         "10-base.css", "  padding: 4mm 5mm;\n", "  paddng: 4mm 5mm;\n", "paddng"
     )
     brief, late, late_line = css_with("30-brief.css", "{ columns: 2;", "{ colums: 2;", "colums")
+    late_column = late.splitlines()[late_line - 1].index("colums") + 1
     # an SVG property in the house CSS is a mistake there, whatever HARMLESS says
     tokens, svg, svg_line = css_with(
         "00-tokens.css", "--leading: 1.45;\n", "--leading: 1.45;\n  fill: red;\n", "fill: red"
@@ -77,7 +78,9 @@ def test_a_css_typo_is_a_warning_at_its_file_and_line(make_project, tmp_path):
     assert pdf.problems(rendered) == [
         Problem(tokens, svg_line, 3, "PDF: Ignored `fill: red`, unknown property.", "warning"),
         Problem(base, typo_line, 3, "PDF: Ignored `paddng: 4mm 5mm`, unknown property.", "warning"),
-        Problem(brief, late_line, 16, "PDF: Ignored `colums: 2`, unknown property.", "warning"),
+        Problem(
+            brief, late_line, late_column, "PDF: Ignored `colums: 2`, unknown property.", "warning"
+        ),
     ]
     assert str(pdf.problems(rendered)[1]) == (
         f"templates/css/10-base.css:{typo_line}:3: warning: PDF: Ignored `paddng: 4mm 5mm`, "
