@@ -61,9 +61,9 @@ def test_the_table_groups_actors_by_level(make_project):
     build(Paths.at(project))
     text = pdf_text(project / "build" / "paper.pdf")
     assert (
-        "Ministry of Entrepreneur and Cooperatives Development (KUSKOP) National level Protect "
-        "Kuala Lumpur City Hall Local level Protect "
-        "Malaysian SSE Network Civil society Organise"
+        "Ministry of Entrepreneur and Cooperatives Development (KUSKOP) National level 1 Protect "
+        "Kuala Lumpur City Hall Local level 1 Protect "
+        "Malaysian SSE Network Civil society 2 Organise"
     ) in text
 
 
