@@ -230,7 +230,14 @@ def build(
             anchors: dict[str, int] = {}
             if pdf:
                 rights = licence_rights(project, document)
-                rendered = write_pdf(out.stage(f"{name}.pdf"), html, project, document.id, rights)
+                rendered = write_pdf(
+                    out.stage(f"{name}.pdf"),
+                    html,
+                    project,
+                    document.id,
+                    rights,
+                    link_words(project, document),
+                )
                 item.pdf, item.pages = paths.build / f"{name}.pdf", rendered.pages
                 anchors = rendered.anchors
                 problems.extend(check_budget(project, page.outline, rendered, name))
@@ -327,7 +334,21 @@ def licence_rights(project: Project, document: DocumentBase) -> Rights:
     return rights(project.corpus.project.licence, labels)
 
 
-def write_pdf(target: Path, html: str, project: Project, doc_id: str, rights: Rights | None = None):
+def link_words(project: Project, document: DocumentBase):
+    """How the PDF's links say where they go, in the document's language."""
+    from advocacy.pdf import LinkWords
+
+    return LinkWords.of(Labels.load(project.paths.templates, document.language, document.calendar))
+
+
+def write_pdf(
+    target: Path,
+    html: str,
+    project: Project,
+    doc_id: str,
+    rights: Rights | None = None,
+    words=None,
+):
     from advocacy import pdf
 
     pdf.quiet_weasyprint()
@@ -341,6 +362,7 @@ def write_pdf(target: Path, html: str, project: Project, doc_id: str, rights: Ri
         stylesheets=stylesheet_files(paths, project.corpus.project),
         document=project.corpus.sources[("document", doc_id)].path,
         rights=rights,
+        link_words=words,
     )
 
 

@@ -162,6 +162,17 @@ def format_number(value, language: str) -> str:
 # ------------------------------------------------------------ the catalog
 
 
+# How a PDF link's /Contents says where it goes (pdf.LinkWords), for a screen
+# reader: text is the start of a reference's entry or of the target's text.
+LINK_WORDS = {
+    "reference": "Reference: %(text)s",
+    "section": "Section %(number)s, %(heading)s, page %(page)s",
+    "unnumbered": "Section: %(heading)s, page %(page)s",
+    "place": "%(text)s, page %(page)s",
+    "page": "Page %(page)s",
+}
+
+
 def python_labels() -> list[str]:
     """Labels written in Python: section titles, type labels, addressees, kinds."""
     from advocacy.actors import LEVEL_LABELS
@@ -182,6 +193,7 @@ def python_labels() -> list[str]:
     found += list(TRANSLATION_NOTICES.values())
     found += [SERIES_NUMBER, *PARTNER_ROLES.values()]
     found += [licence.terms for licence in LICENCES.values()]
+    found += list(LINK_WORDS.values())
     return list(dict.fromkeys(found))
 
 

@@ -28,6 +28,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from advocacy.breaking import mark_breaks, unmarked
 from advocacy.errors import Problem
+from advocacy.labels import LINK_WORDS
 
 MIME_TYPES = {
     ".css": "text/css",
@@ -933,11 +934,24 @@ class LinkWords:
     number and heading a section's, page the page it starts on.
     """
 
-    reference: str = "Reference: %(text)s"
-    section: str = "Section %(number)s, %(heading)s, page %(page)s"
-    unnumbered: str = "Section: %(heading)s, page %(page)s"
-    place: str = "%(text)s, page %(page)s"
-    page: str = "Page %(page)s"
+    reference: str = LINK_WORDS["reference"]
+    section: str = LINK_WORDS["section"]
+    unnumbered: str = LINK_WORDS["unnumbered"]
+    place: str = LINK_WORDS["place"]
+    page: str = LINK_WORDS["page"]
+
+    @classmethod
+    def of(cls, labels) -> LinkWords:
+        """In the language of labels (labels.Labels): each translated, or where
+        the catalog lacks one, English for English and NEUTRAL_WORDS' form for
+        any other language, so that no English word is read in another."""
+        fallback = cls() if labels.language.split("-")[0].lower() == "en" else NEUTRAL_WORDS
+        return cls(
+            **{
+                name: labels.text(text) or getattr(fallback, name)
+                for name, text in LINK_WORDS.items()
+            }
+        )
 
 
 # For a document in another language when no words are given: the same

@@ -16,6 +16,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pikepdf
+import pytest
 
 from conftest import DOCUMENTS
 
@@ -197,6 +198,17 @@ def test_links_say_where_they_go_in_words_never_by_an_id(built):
                     assert re.search(rf"\b{pages[target]}$", said), where
                 internal += 1
     assert internal, "no internal link in any PDF: the test checked nothing"
+
+
+@pytest.mark.default_content  # its Malay edition of the brief
+def test_links_of_the_malay_edition_say_where_they_go_in_malay(built):
+    """The words come from the catalog of the edition's language (fuzzy
+    entries, like every label): 'Rujukan: …', 'Bahagian …, halaman N'."""
+    path = built / "policy-brief.ms.pdf"
+    with pikepdf.open(path) as pdf:
+        said = [str(a.get("/Contents", "")) for a in links(pdf) if "/Dest" in a]
+    assert said and all(not s.startswith(("Reference", "Section", "Page")) for s in said)
+    assert any(s.startswith("Rujukan: ") for s in said)
 
 
 # ------------------------------------------- text as a reader gets it, in order
