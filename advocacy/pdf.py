@@ -28,7 +28,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from advocacy.breaking import mark_breaks, unmarked
 from advocacy.errors import Problem
-from advocacy.labels import LINK_WORDS
+from advocacy.labels import LINK_WORDS, Labels
 
 MIME_TYPES = {
     ".css": "text/css",
@@ -357,7 +357,6 @@ def _copied_exactly(draw_first_line):
             stream.stream.append(space)
         return emojis
 
-    draw.copies_exactly = True
     return draw
 
 
@@ -438,18 +437,29 @@ def _noting_spaces_at_line_ends(get_next_linebox):
             last.ends_at_space = True
         return line, resume_at
 
-    get.notes_spaces = True
     return get
+
+
+PATCHED = "advocacy_patched"
+
+
+def _patch(owner, name: str, wrap) -> None:
+    """owner.name = wrap(owner.name), once: a second import of this module (a
+    test's reload) does not wrap WeasyPrint's function twice."""
+    current = getattr(owner, name)
+    if getattr(current, PATCHED, False):
+        return
+    patched = wrap(current)
+    setattr(patched, PATCHED, True)
+    setattr(owner, name, patched)
 
 
 def _copy_text_exactly() -> None:
     import weasyprint.draw.text as text_module
     import weasyprint.layout.inline as inline_module
 
-    if getattr(text_module.draw_first_line, "copies_exactly", False):
-        return
-    text_module.draw_first_line = _copied_exactly(text_module.draw_first_line)
-    inline_module.get_next_linebox = _noting_spaces_at_line_ends(inline_module.get_next_linebox)
+    _patch(text_module, "draw_first_line", _copied_exactly)
+    _patch(inline_module, "get_next_linebox", _noting_spaces_at_line_ends)
 
 
 _copy_text_exactly()
@@ -509,7 +519,6 @@ def _marking_leaders(handle_leader):
             if not box.text[-1].isspace():
                 box.ends_at_space = True
 
-    handle.marks_leaders = True
     return handle
 
 
@@ -527,7 +536,6 @@ def _marked_as_leader(marked):
                     properties[LEADER] = "true"
             yield
 
-    mark.marks_leaders = True
     return mark
 
 
@@ -535,10 +543,8 @@ def _leaders_as_layout() -> None:
     import weasyprint.layout.inline as inline_module
     from weasyprint.pdf.stream import Stream
 
-    if getattr(inline_module.handle_leader, "marks_leaders", False):
-        return
-    inline_module.handle_leader = _marking_leaders(inline_module.handle_leader)
-    Stream.marked = _marked_as_leader(Stream.marked)
+    _patch(inline_module, "handle_leader", _marking_leaders)
+    _patch(Stream, "marked", _marked_as_leader)
 
 
 _leaders_as_layout()
@@ -620,16 +626,13 @@ def _honouring_list_roles(build_box_tree):
             _ROLES_OPEN.pop()
             tagged.element_tag = written
 
-    build.honours_roles = True
     return build
 
 
 def _tag_list_roles() -> None:
     import weasyprint.pdf.tags as tags_module
 
-    if getattr(tags_module._build_box_tree, "honours_roles", False):
-        return
-    tags_module._build_box_tree = _honouring_list_roles(tags_module._build_box_tree)
+    _patch(tags_module, "_build_box_tree", _honouring_list_roles)
 
 
 _tag_list_roles()
@@ -1026,9 +1029,9 @@ def _describe_links(pdf, html, words: LinkWords | None) -> None:
     """Each link annotation's /Contents: where it goes, in words."""
     import pikepdf
 
-    if words is None:
+    if words is None:  # no catalog: English, or the neutral forms
         language = (html.get("lang") if html is not None else None) or "en"
-        words = LinkWords() if language.split("-")[0].lower() == "en" else NEUTRAL_WORDS
+        words = LinkWords.of(Labels(language))
     ids = {}
     for element in html.iter() if html is not None else ():
         if element.get("id"):
