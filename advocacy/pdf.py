@@ -751,14 +751,8 @@ def _why_next(page) -> str:
     first = next((box for box in _drawn(page) if not isinstance(box, boxes.BlockBox)), None)
     if first is None:
         return "the next page is empty"
-    chain = []
-    for box in page.descendants():  # the boxes from the root down to the first line
-        if isinstance(box, boxes.MarginBox):
-            continue
-        if box is first:
-            break
-        if box.element is not None and _contains(box, first):
-            chain.append(box)
+    # the boxes of elements from the root down to the first line
+    chain = [box for box in _path(page, first)[:-1] if box.element is not None]
     for box in reversed(chain):
         if box.style["break_before"] in ("page", "left", "right", "recto", "verso"):
             return f"{_named(box)} starts a new page (break-before)"
@@ -771,8 +765,15 @@ def _why_next(page) -> str:
     return f"the next page starts with {_named(chain[-1]) if chain else 'text'}"
 
 
-def _contains(box, target) -> bool:
-    return any(child is target for child in box.descendants())
+def _path(box, target) -> list:
+    """box, and its descendants down to target, in order; [] when target is not in it."""
+    if box is target:
+        return [box]
+    for child in getattr(box, "children", ()):
+        found = _path(child, target)
+        if found:
+            return [box, *found]
+    return []
 
 
 def _named(box) -> str:
