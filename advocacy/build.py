@@ -7,10 +7,14 @@ files.
 
 from __future__ import annotations
 
+import signal
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from advocacy import schema
+from advocacy import cache, schema
+from advocacy.actors import FILE as ACTORS_FILE
 from advocacy.bibliography import (
     Library,
     missing_fields,
@@ -23,9 +27,9 @@ from advocacy.config import Paths
 from advocacy.content import leaves, link_out
 from advocacy.corpus import Corpus, cited_keys, prose_problems, read_corpus, record_models
 from advocacy.coverage import coverage_problems
-from advocacy.doctypes import DocumentBase
-from advocacy.editions import edition, edition_problems, output_name
-from advocacy.errors import ContentError, Problem, suggest
+from advocacy.doctypes import DocumentBase, spec_of
+from advocacy.editions import PROJECT, edition, edition_problems, output_name
+from advocacy.errors import AdvocacyError, ContentError, OutputError, Problem, plural, suggest
 from advocacy.evidence import evidence_file, lints
 from advocacy.identity import Brand, parse
 from advocacy.labels import Labels, label_problems
@@ -50,16 +54,6 @@ class Project:
     bibliography: Library
     notes: list[Problem] = field(default_factory=list)  # warnings and infos
     strict: bool = False  # warnings found while building are errors too
-
-
-@dataclass
-class Built:
-    id: str  # the document's id; with .LANG for an edition that is not the source
-    document: DocumentBase
-    html: Path
-    pdf: Path | None
-    pages: int | None
-    warnings: list[Problem] = field(default_factory=list)  # what drawing the PDF warned of
 
 
 def load_project(paths: Paths, strict: bool = False) -> Project:
@@ -203,45 +197,103 @@ def stylesheet_files(paths: Paths, project: schema.Project | None = None) -> lis
     return files
 
 
+class Builds(list):
+    """The editions a build made or found unchanged, in order; index_changed says
+    whether it rewrote build/index.html (None: it wrote no index)."""
+
+    index_changed: bool | None = None
+
+
+@dataclass
+class Built:
+    id: str  # the document's id; with .LANG for an edition that is not the source
+    document: DocumentBase | None
+    html: Path
+    pdf: Path | None
+    pages: int | None
+    warnings: list[Problem] = field(default_factory=list)  # what drawing the PDF warned of
+    cached: bool = False  # unchanged since the last build: neither drawn nor written
+    seconds: float = 0.0  # how long rendering and drawing it took
+
+
 def build(
-    paths: Paths, only: list[str] | None = None, pdf: bool = True, project: Project | None = None
-) -> list[Built]:
+    paths: Paths,
+    only: list[str] | None = None,
+    pdf: bool = True,
+    project: Project | None = None,
+    *,
+    force: bool = False,
+    jobs: int = 1,
+    shard: tuple[int, int] | None = None,
+    stamp: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Builds:
     """Build the named documents (all when None) as HTML and PDF, and the index.
+
+    Only the editions whose inputs changed since the last build are rendered
+    (all with force); an output whose bytes are unchanged is not rewritten.
+    jobs PDFs are drawn at once, in worker processes. With shard (K, N), only
+    the K-th of N slices of the editions is built, and no index. stamp is the
+    digest of the inputs (cache.stamp) taken before the project was loaded,
+    kept so that the next build with nothing changed can stop at once.
 
     Every output is drawn in the scratch folder first; only when all of them
     are within their page budgets are they put in place.
     """
-    from advocacy.pdf import problems as pdf_problems
-
     project = project or load_project(paths)
     chosen = editions_chosen(project.corpus, only)
-    built, problems = [], []
-    with OutputFolder(paths.build, shown=paths.shown(paths.build)) as out:
+    if shard is not None:
+        chosen = {name: chosen[name] for name in shard_of(project, chosen, *shard)}
+    say = progress or (lambda line: None)
+    shown = paths.shown(paths.build)
+    built: dict[str, Built] = {}
+    problems: list[Problem] = []
+    with OutputFolder(paths.build, shown=shown) as out:
+        out.rewrite = force
+        inputs = EditionInputs(project)
+        keys, entries, todo = {}, {}, []
+        for name, (document, corpus) in chosen.items():
+            keys[name] = inputs.key(name, document, corpus)
+            entry, unreadable = cache.read_entry(paths.build, name, shown)
+            project.notes.extend(unreadable)
+            entries[name] = entry
+            if not force and entry is not None and entry.holds(paths.build, keys[name], pdf):
+                built[name] = _from_entry(paths, name, document, entry, pdf)
+                if project.strict:  # what drawing it warned of, as the last build found it
+                    problems.extend(p.as_error() for p in built[name].warnings)
+            else:
+                todo.append(name)
         # rendered inside: pandoc's temporaries, like WeasyPrint's, are in build/.partial/tmp
-        pages_html = {
-            name: render_page(project, document, corpus)
-            for name, (document, corpus) in chosen.items()
-        }
-        for name, page in pages_html.items():
+        started = {name: time.perf_counter() for name in todo}
+        pages_html = {}
+        for name in todo:
+            say(f"{name}: rendering")
             document, corpus = chosen[name]
-            html = page.html
-            out.stage(f"{name}.html").write_bytes(html.encode("utf-8"))
+            pages_html[name] = render_page(project, document, corpus)
+            out.stage_bytes(f"{name}.html", pages_html[name].html.encode("utf-8"))
+        drawn = {}
+        if pdf and todo:
+            tasks = [
+                _task(project, out, name, chosen[name][0], pages_html[name].html) for name in todo
+            ]
+            order = sorted(
+                tasks, key=lambda t: -_weight(project, entries[t.name], chosen[t.name][0])
+            )
+            drawn = draw_pdfs(project, order, jobs, say)
+        for name in todo:
+            document, corpus = chosen[name]
+            page = pages_html[name]
             item = Built(name, document, paths.build / f"{name}.html", None, None)
             anchors: dict[str, int] = {}
             if pdf:
-                rights = licence_rights(project, document)
-                rendered = write_pdf(
-                    out.stage(f"{name}.pdf"),
-                    html,
-                    project,
-                    document.id,
-                    rights,
-                    link_words(project, document),
-                )
+                from advocacy.pdf import problems as pdf_warnings
+
+                rendered = drawn[name]
+                out.keep_if_same(f"{name}.pdf")
                 item.pdf, item.pages = paths.build / f"{name}.pdf", rendered.pages
                 anchors = rendered.anchors
                 problems.extend(check_budget(project, page.outline, rendered, name))
-                item.warnings = pdf_problems(rendered) + empty_page_warnings(
+                item.warnings = pdf_warnings(rendered) + empty_page_warnings(
                     project, document, rendered, name
                 )
                 if project.strict:
@@ -249,16 +301,291 @@ def build(
             trace = evidence_file(
                 corpus, project.bibliography, page.outline, page.references, anchors
             )
-            out.stage(f"{name}.evidence.json").write_text(
-                trace.model_dump_json(indent=2) + "\n", encoding="utf-8"
-            )
-            built.append(item)
+            text = trace.model_dump_json(indent=2) + "\n"
+            out.stage_bytes(f"{name}.evidence.json", text.encode("utf-8"))
+            item.seconds = time.perf_counter() - started[name]
+            built[name] = item
         if problems:
             raise ContentError(problems)
-        copy_assets(out, project)
-        write_index(out, project)
+        for name in todo:
+            item = built[name]
+            outputs = _outputs(name, item.pdf is not None)
+            digests = cache.output_digests(paths.build, outputs, out.staged)
+            entry = cache.Entry(keys[name], pdf, item.pages, item.warnings, digests)
+            out.stage_bytes(cache.entry_name(name), entry.dump().encode("utf-8"))
+        items = Builds(built[name] for name in chosen)
+        written = copy_assets(out, project)
+        if shard is None:
+            pages = {name: item.pages for name, item in built.items()}
+            items.index_changed = write_index(out, project, pages)
+            written.append("index.html")
+        if stamp is not None:
+            outputs = [o for item in items for o in _outputs(item.id, item.pdf is not None)]
+            replay = cache.Replay(
+                stamp,
+                notes=[str(p) for p in project.notes if p.level == "warning"],
+                lines=results(paths, items, shard is None),
+                outputs=cache.output_states(paths.build, [*outputs, *written], out.staged),
+            )
+            out.stage_bytes(f"{cache.FOLDER}/{cache.STAMP}", replay.dump().encode("utf-8"))
         out.commit()
-    return built
+    return items
+
+
+def results(paths: Paths, items: list[Built], index: bool = True) -> list[str]:
+    """What a build made, a line each, as the command line says it after
+    "built" or "unchanged": 'build/brief.html and build/brief.pdf, 4 pages'."""
+    lines = []
+    for item in items:
+        pages = f", {plural(item.pages, 'page')}" if item.pages else ""
+        outputs = " and ".join(paths.shown(p) for p in (item.html, item.pdf) if p)
+        lines.append(f"{outputs}{pages}")
+    if index:
+        lines.append(paths.shown(paths.build / "index.html"))
+    return lines
+
+
+def _outputs(name: str, pdf: bool) -> list[str]:
+    return [f"{name}.html", *([f"{name}.pdf"] if pdf else []), f"{name}.evidence.json"]
+
+
+def _from_entry(paths: Paths, name: str, document, entry: cache.Entry, pdf: bool) -> Built:
+    has_pdf = pdf and f"{name}.pdf" in entry.outputs
+    return Built(
+        name,
+        document,
+        paths.build / f"{name}.html",
+        paths.build / f"{name}.pdf" if has_pdf else None,
+        entry.pages if has_pdf else None,
+        list(entry.warnings),
+        cached=True,
+    )
+
+
+def _weight(project: Project, entry: cache.Entry | None, document: DocumentBase) -> int:
+    """How long an edition is expected to take to draw: its pages last time,
+    else its page budget."""
+    if entry is not None and entry.pages:
+        return entry.pages
+    return document.page_limit or spec_of(document).page_limit
+
+
+def shard_of(project: Project, chosen: dict, part: int, whole: int) -> list[str]:
+    """The editions of the part-th of whole slices, balanced by their page budgets.
+
+    Every runner of a CI matrix must cut the same slices from the same content,
+    whatever its build folder holds, so the weights come from the content (the
+    page budget of each edition) and never from a cache that one runner has and
+    another has not. Heaviest first, each to the lightest slice so far; ties by
+    name, so the slices are stable.
+    """
+    loads = [0] * whole
+    slices: list[list[str]] = [[] for _ in range(whole)]
+    weighted = sorted(chosen, key=lambda n: (-_weight(project, None, chosen[n][0]), n))
+    for name in weighted:
+        lightest = min(range(whole), key=lambda i: (loads[i], i))
+        slices[lightest].append(name)
+        loads[lightest] += _weight(project, None, chosen[name][0])
+    mine = set(slices[part - 1])
+    return [name for name in chosen if name in mine]
+
+
+@dataclass
+class _Task:
+    """One PDF to draw: everything a worker needs besides the project."""
+
+    name: str
+    target: Path
+    html: str
+    doc_id: str
+    rights: Rights
+    words: object
+
+
+def _task(project: Project, out: OutputFolder, name: str, document, html: str) -> _Task:
+    target = out.stage(f"{name}.pdf")
+    rights = licence_rights(project, document)
+    return _Task(name, target, html, document.id, rights, link_words(project, document))
+
+
+_worker_project: Project | None = None  # the project, as a forked worker inherits it
+
+
+def _draw(task: _Task):
+    """Draw one PDF (in a worker or here); a problem in the content comes back
+    as ("problems", [...]) since AdvocacyError cannot be pickled whole."""
+    try:
+        return write_pdf(
+            task.target, task.html, _worker_project, task.doc_id, task.rights, task.words
+        )
+    except AdvocacyError as exc:
+        return ("problems", exc.problems, type(exc).__name__)
+
+
+def _quiet_worker() -> None:
+    """A worker leaves Ctrl-C and SIGTERM to the build that started it, which
+    stops the workers itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def draw_pdfs(project: Project, tasks: list[_Task], jobs: int, say) -> dict:
+    """Rendered for each task's edition, jobs at a time, heaviest first."""
+    global _worker_project
+    _worker_project = project
+    done = {}
+    try:
+        if jobs <= 1 or len(tasks) <= 1:
+            for task in tasks:
+                say(f"{task.name}: PDF")
+                done[task.name] = _raise_problems(_draw(task))
+                say(f"{task.name}: {plural(done[task.name].pages, 'page')}")
+            return done
+        return _draw_in_workers(tasks, min(jobs, len(tasks)), say)
+    finally:
+        _worker_project = None
+
+
+def _draw_in_workers(tasks: list[_Task], jobs: int, say) -> dict:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    context = multiprocessing.get_context("fork")  # the workers inherit the loaded project
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_quiet_worker)
+    done, failed = {}, []
+    try:
+        futures = {pool.submit(_draw, task): task.name for task in tasks}
+        for task in tasks:
+            say(f"{task.name}: PDF")
+        for future in as_completed(futures):
+            result = future.result()
+            name = futures[future]
+            if isinstance(result, tuple):
+                failed.append(result)
+                continue
+            done[name] = result
+            say(f"{name}: {plural(result.pages, 'page')}")
+    except BaseException:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    if failed:  # every worker's problems, as one build would report them
+        kind = OutputError if all(f[2] == "OutputError" for f in failed) else ContentError
+        raise _rebuilt(kind, [p for f in failed for p in f[1]])
+    return {task.name: done[task.name] for task in tasks}
+
+
+def _raise_problems(result):
+    if isinstance(result, tuple):
+        kind = OutputError if result[2] == "OutputError" else ContentError
+        raise _rebuilt(kind, result[1])
+    return result
+
+
+def _rebuilt(kind, problems: list[Problem]) -> AdvocacyError:
+    if kind is OutputError:
+        first = problems[0]
+        return OutputError(first.path, first.message)
+    return ContentError(problems)
+
+
+class EditionInputs:
+    """What each edition is made from, hashed into its key (cache.py)."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self.hasher = cache.Hasher()
+        self.tool = cache.tool_version()
+        paths = project.paths
+        self.shared = [
+            *self.hasher.files(_files_under(paths.theme), paths.root),
+            ("project", self._source_hash(project.corpus.project_source)),
+            ("actors", self.hasher.file(paths.content / ACTORS_FILE)),
+        ]
+
+    def _source_hash(self, source) -> str:
+        if source is None:
+            return "none"
+        return self.hasher.file(self.project.paths.root / source.path)
+
+    def key(self, name: str, document: DocumentBase, corpus: Corpus) -> str:
+        project, paths = self.project, self.project.paths
+        language = document.language
+        records = shown_records(corpus, document)
+        files = []
+        for kind, record_id in sorted(records):
+            files.append(paths.root / project.corpus.sources[(kind, record_id)].path)
+            own = project.corpus.translations.get((kind, record_id, language))
+            if own is not None:
+                files.append(paths.root / own.source.path)
+            data = getattr(corpus.records[kind][record_id], "data", None)
+            if data is not None:
+                files.append(paths.content / "data" / data.file)
+        own = project.corpus.translations.get((*PROJECT, language))
+        if own is not None:
+            files.append(paths.root / own.source.path)
+        cited = {
+            key
+            for kind, record_id in records
+            for _, key, _ in cited_keys(corpus.records[kind][record_id], ())
+        }
+        style = document_style(paths, document.citation_style)
+        files += _template_files(paths.templates, language)
+        files += [paths.content / "assets" / a for a in _assets_of(project.corpus, document)]
+        parts = {
+            "edition": [name, language, document.calendar, document.edition_languages()],
+            "tool": self.tool,
+            "shared": self.shared,
+            "files": self.hasher.files(files, paths.root),
+            "style": self.hasher.file(style.path) if style is not None else None,
+            "bibliography": project.bibliography.subset_text(cited)[0].text if cited else "",
+        }
+        return cache.key(parts)
+
+
+def shown_records(corpus: Corpus, document: DocumentBase) -> set[tuple[str, str]]:
+    """(kind, id) of the document and of every record it links to, directly or
+    through other records: all that its pages may show."""
+    found: set[tuple[str, str]] = set()
+    todo = [("document", document.id)]
+    while todo:
+        kind, record_id = todo.pop()
+        if (kind, record_id) in found or record_id not in corpus.records.get(kind, {}):
+            continue
+        found.add((kind, record_id))
+        record = corpus.records[kind][record_id]
+        for name, kinds in schema.LINKS.get(kind, {}).items():
+            for linked in schema.linked_ids(record, name):
+                todo += [(k, linked) for k in kinds if linked in corpus.records.get(k, {})]
+    return found
+
+
+def _files_under(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+
+
+def _template_files(templates: Path, language: str) -> list[Path]:
+    """The house templates, stylesheets, fonts and CSL styles an edition may use:
+    all but the index's template, the scaffold of `advocacy new`, and the
+    catalogs of other languages."""
+    mine = {f"{language}.po", f"{language.split('-')[0]}.po"}
+    kept = []
+    for path in _files_under(templates):
+        parts = path.relative_to(templates).parts
+        if parts[0] == "new" or parts == ("index.html.j2",):
+            continue
+        if parts[0] == "locale" and path.name not in mine:
+            continue
+        kept.append(path)
+    return kept
+
+
+def _assets_of(corpus: Corpus, document: DocumentBase) -> set[str]:
+    organisation = corpus.project.organisation
+    found = {name for name in (organisation.logo, organisation.logo_on_dark) if name}
+    return found | {partner.logo for partner in document.partners if partner.logo}
 
 
 def edition_names(corpus: Corpus) -> dict[str, tuple[DocumentBase, str]]:
@@ -374,15 +701,20 @@ def routes(paths: Paths) -> dict[Path, Path]:
     }
 
 
-def copy_assets(out: OutputFolder, project: Project) -> None:
-    """Stage the fonts and assets the HTML names, for build/fonts and build/assets."""
+def copy_assets(out: OutputFolder, project: Project) -> list[str]:
+    """Stage the fonts and assets the HTML names, for build/fonts and build/assets,
+    each only when its bytes changed; the names of all of them."""
     fonts = project.paths.templates / "fonts"
+    names = []
     for font in sorted(fonts.glob("*")) if fonts.is_dir() else []:
         if font.is_file() and not font.is_symlink():
-            out.stage(f"fonts/{font.name}").write_bytes(font.read_bytes())
+            names.append(f"fonts/{font.name}")
+            out.stage_bytes(names[-1], font.read_bytes())
     for name in sorted(named_assets(project.corpus)):
         source = project.paths.content / "assets" / name
-        out.stage(f"assets/{name}").write_bytes(source.read_bytes())
+        names.append(f"assets/{name}")
+        out.stage_bytes(names[-1], source.read_bytes())
+    return names
 
 
 def named_assets(corpus: Corpus) -> set[str]:
@@ -394,10 +726,13 @@ def named_assets(corpus: Corpus) -> set[str]:
     return found
 
 
-def write_index(out: OutputFolder, project: Project) -> None:
-    """build/index.html: every document, its editions grouped, with type, date and pages."""
-    from advocacy.pdf import page_count
+def write_index(out: OutputFolder, project: Project, pages: dict[str, int | None]) -> bool:
+    """build/index.html: every document, its editions grouped, with type, date and pages.
 
+    pages are the page counts of the editions built now; for the others, the
+    count their cache entry recorded, or the count read from their PDF.
+    Whether the index changed.
+    """
     env = environment(project.paths)
     groups = []
     for doc_id, source in project.corpus.documents.items():
@@ -415,7 +750,7 @@ def write_index(out: OutputFolder, project: Project) -> None:
                     "doc": document,
                     "date": labels.date(document.date),
                     "translation": language != source.edition_languages()[0],
-                    "pages": page_count(pdf) if pdf is not None else None,
+                    "pages": _pages(out, name, pages) if pdf is not None else None,
                     "has_pdf": pdf is not None,
                 }
             )
@@ -427,4 +762,15 @@ def write_index(out: OutputFolder, project: Project) -> None:
         "stylesheet": stylesheet(project.paths, project.corpus.project),
     }
     page = render_template(env, "index.html.j2", context, project.paths.shown, "the index")
-    out.stage("index.html").write_bytes(page.encode("utf-8"))
+    return out.stage_bytes("index.html", page.encode("utf-8"))
+
+
+def _pages(out: OutputFolder, name: str, pages: dict[str, int | None]) -> int | None:
+    if pages.get(name):
+        return pages[name]
+    entry, _ = cache.read_entry(out.folder, name, out.shown)
+    if entry is not None and entry.pages and f"{name}.pdf" in entry.outputs:
+        return entry.pages
+    from advocacy.pdf import page_count
+
+    return page_count(out.current(f"{name}.pdf"))

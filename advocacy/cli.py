@@ -87,6 +87,37 @@ def parser() -> argparse.ArgumentParser:
     build = command("build", "build documents as HTML and PDF")
     build.add_argument("documents", nargs="*", metavar="DOCUMENT_ID", help="default: all")
     build.add_argument("--html-only", action="store_true", help="skip the PDFs")
+    build.add_argument("--force", action="store_true", help="rebuild every output, changed or not")
+    build.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="draw N PDFs at once, in worker processes (default: the CPUs available)",
+    )
+    build.add_argument(
+        "--shard",
+        type=_shard,
+        default=None,
+        metavar="K/N",
+        help="build only the K-th of N stable slices of the editions (no index; "
+        "run 'advocacy index' on their outputs afterwards)",
+    )
+    build.add_argument(
+        "--quiet", action="store_true", help="print only the results and problems, no progress"
+    )
+    command("index", "write build/index.html from the outputs in the build folder")
+    serve = command(
+        "serve", "build, serve build/ on 127.0.0.1 and rebuild and reload the page on every save"
+    )
+    serve.add_argument(
+        "--port", type=_port, default=8000, help="the port to serve on (default: 8000)"
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the interface to serve on (default: 127.0.0.1, this machine only)",
+    )
     command("check", "validate the content; build nothing")
     command("list", "list documents and the records they draw on")
     trace_cmd = command("trace", "show where a record or citation key is used")
@@ -125,6 +156,25 @@ def parser() -> argparse.ArgumentParser:
         "--dir", type=Path, default=None, help="where to write them (default: ROOT/schemas)"
     )
     return top
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1; got '{text}'")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"expected a port from 1 to 65535; got '{text}'")
+    return int(text)
+
+
+def _shard(text: str) -> tuple[int, int]:
+    part, _, whole = text.partition("/")
+    if not (part.isdigit() and whole.isdigit() and 1 <= int(part) <= int(whole)):
+        raise argparse.ArgumentTypeError(f"expected K/N with 1 <= K <= N, as in 1/2; got '{text}'")
+    return int(part), int(whole)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -172,10 +222,36 @@ def report_bug(exc: Exception) -> int:
 
 
 def cmd_build(args, paths: Paths) -> int:
-    from advocacy.build import build, edition_names, load_project
+    from advocacy import cache
 
-    project = load_project(paths, args.strict)
     only = args.documents or None
+    options = {
+        "paths": [paths.root, paths.content, paths.templates, paths.build],
+        "only": only,
+        "pdf": not args.html_only,
+        "strict": args.strict,
+        "shard": args.shard,
+    }
+    stamp = cache.stamp([paths.content, paths.templates], options)
+    replay = None if args.force else cache.last_replay(paths.build, stamp)
+    if replay is not None:  # nothing changed: say again what the last build said
+        for note in replay.notes:
+            print(note, file=sys.stderr)
+        for line in replay.lines:
+            print(f"unchanged {line}")
+        return 0
+    return _build(args, paths, only, stamp)
+
+
+def _build(args, paths: Paths, only: list[str] | None, stamp: str) -> int:
+    import time
+
+    from advocacy.build import build, edition_names, load_project, results
+
+    started = time.perf_counter()
+    show = _progress(args)
+    show("loading and checking the content")
+    project = load_project(paths, args.strict)
     known = [*project.corpus.documents, *edition_names(project.corpus)]
     known = list(dict.fromkeys(known))
     for doc_id in only or []:
@@ -183,15 +259,55 @@ def cmd_build(args, paths: Paths) -> int:
             raise UsageError(
                 f"no document '{doc_id}'{suggest(doc_id, known)}; expected one of {one_of(known)}"
             )
+    jobs = args.jobs or len(os.sched_getaffinity(0))
+    built = build(
+        paths,
+        only,
+        pdf=not args.html_only,
+        project=project,
+        force=args.force,
+        jobs=jobs,
+        shard=args.shard,
+        stamp=stamp,
+        progress=show,
+    )
     _print_notes(project.notes, levels={"warning"})
-    built = build(paths, only, pdf=not args.html_only, project=project)
     drawn = sorted({warning for item in built for warning in item.warnings})
     _print_notes(drawn, levels={"warning"})
-    for item in built:
-        pages = f", {plural(item.pages, 'page')}" if item.pages else ""
-        outputs = " and ".join(paths.shown(p) for p in (item.html, item.pdf) if p)
-        print(f"built {outputs}{pages}")
-    print(f"built {paths.shown(paths.build / 'index.html')}")
+    lines = results(paths, built, index=args.shard is None)
+    made = [item.cached for item in built]
+    made += [] if built.index_changed is None else [not built.index_changed]
+    for cached, line in zip(made, lines, strict=True):
+        print(f"{'unchanged' if cached else 'built'} {line}")
+    redone = sum(1 for item in built if not item.cached)
+    show(
+        f"{plural(redone, 'edition')} built, {len(built) - redone} unchanged, in "
+        f"{time.perf_counter() - started:.1f} s ({plural(jobs, 'job')})"
+    )
+    return 0
+
+
+def _progress(args):
+    """Progress lines on stderr, on a terminal only, and not with --quiet or in CI."""
+    if args.quiet or os.environ.get("CI") or not sys.stderr.isatty():
+        return lambda line: None
+
+    def show(line: str) -> None:
+        print(f"advocacy: {line}", file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_index(args, paths: Paths) -> int:
+    from advocacy.build import load_project, write_index
+    from advocacy.output import OutputFolder
+
+    project = load_project(paths, args.strict)
+    _print_notes(project.notes, levels={"warning"})
+    with OutputFolder(paths.build, shown=paths.shown(paths.build)) as out:
+        write_index(out, project, {})
+        out.commit()
+    print(f"wrote {paths.shown(paths.build / 'index.html')}")
     return 0
 
 
@@ -393,10 +509,18 @@ def _stamp_translation(corpus, paths: Paths, path: Path, fields: list[str]) -> i
     return 0
 
 
+def cmd_serve(args, paths: Paths) -> int:
+    from advocacy.serve import serve
+
+    return serve(paths, port=args.port, host=args.host, strict=args.strict)
+
+
 COMMANDS = {
     "build": cmd_build,
     "catalog": cmd_catalog,
     "check": cmd_check,
+    "index": cmd_index,
+    "serve": cmd_serve,
     "list": cmd_list,
     "new": cmd_new,
     "schema": cmd_schema,

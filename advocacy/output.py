@@ -117,6 +117,7 @@ class OutputFolder:
         self._staged: dict[str, Path] = {}
         self._committed = False  # then an error can no longer say nothing changed
         self._saved_tmp: tuple[str | None, str | None] | None = None
+        self.rewrite = False  # stage every output, even one whose bytes are unchanged
 
     # the lock, the scratch folder and the temporary folder
 
@@ -215,6 +216,47 @@ class OutputFolder:
         self._staged[name] = path
         checkpoint(f"stage:{name}")
         return path
+
+    def staged(self, name: str) -> Path | None:
+        """The scratch file staged for build/name, or None."""
+        return self._staged.get(name)
+
+    def unstage(self, name: str) -> None:
+        """Forget build/name: the build leaves the file there as it is."""
+        path = self._staged.pop(name, None)
+        if path is not None:
+            path.unlink(missing_ok=True)
+
+    def stage_bytes(self, name: str, data: bytes) -> bool:
+        """Stage data for build/name unless build/name already holds exactly
+        these bytes (then it is left as it is, its time and inode too).
+        Whether it was staged."""
+        try:
+            if self.rewrite:
+                raise FileNotFoundError
+            if (self.folder / name).read_bytes() == data:
+                self.unstage(name)
+                return False
+        except OSError:
+            pass
+        self.stage(name).write_bytes(data)
+        return True
+
+    def keep_if_same(self, name: str) -> bool:
+        """Unstage build/name when the staged bytes equal the file already there.
+        Whether the staged file is kept (it differs, or nothing was there)."""
+        staged = self._staged.get(name)
+        if staged is None:
+            return False
+        if self.rewrite:
+            return True
+        try:
+            same = _same_bytes(staged, self.folder / name)
+        except OSError:
+            return True
+        if same:
+            self.unstage(name)
+        return not same
 
     def current(self, name: str) -> Path | None:
         """build/name as the build will leave it: staged, or already there, or None."""
@@ -331,6 +373,18 @@ def _remove_tree(top: Path, ignore_errors: bool = False) -> None:
     except OSError:
         if not ignore_errors:
             raise
+
+
+def _same_bytes(one: Path, other: Path) -> bool:
+    if one.stat().st_size != other.stat().st_size:
+        return False
+    with open(one, "rb") as a, open(other, "rb") as b:
+        while True:
+            block = a.read(1 << 20)
+            if block != b.read(1 << 20):
+                return False
+            if not block:
+                return True
 
 
 def _is_path(name) -> bool:

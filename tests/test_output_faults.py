@@ -34,7 +34,7 @@ DENIED = (
     "build/: error: cannot write here (permission denied); make the folder writable or "
     "choose another with --out\n"
 )
-LISTING = ["brief.evidence.json", "brief.html", "fonts", "index.html"]
+LISTING = [".cache", "brief.evidence.json", "brief.html", "fonts", "index.html"]
 
 
 # a small project, built once per module; each test builds into a copy
@@ -83,8 +83,9 @@ def digests(folder: Path) -> dict[str, str]:
 
 
 def build(root: Path) -> int:
-    """An HTML-only build of root into root/build, as a user runs it."""
-    return main(["--root", str(root), "build", "--html-only"])
+    """An HTML-only build of root into root/build, as a user runs it, writing
+    every output (--force), changed or not."""
+    return main(["--root", str(root), "build", "--html-only", "--force"])
 
 
 # in the real machine: mounts in a private mount namespace (as root; otherwise
@@ -148,9 +149,9 @@ def test_build_folder_on_its_own_mount_point_under_a_read_only_project(
         mount --bind {root} {root} && mount -o remount,bind,ro {root}
         mount -t tmpfs tmpfs {root}/build
         cd {root}
-        $ADVOCACY build --html-only
+        $ADVOCACY build --html-only --force
         mount -t tmpfs tmpfs {root}/build/fonts  # and a subfolder on a third file system
-        $ADVOCACY build --html-only
+        $ADVOCACY build --html-only --force
         cp -r {root}/build {result}
     """)
     assert done.returncode == 0, done.stderr
@@ -174,7 +175,7 @@ def test_a_full_disk_keeps_the_last_good_files(site, last_good, tmp_path, in_nam
     done = in_namespace(f"""
         mount -t tmpfs -o size={size}k tmpfs {build_dir}
         cp -r {last_good}/. {build_dir}
-        if $ADVOCACY --root {site} build --html-only; then exit 9; fi
+        if $ADVOCACY --root {site} build --html-only --force; then exit 9; fi
         ls -A {build_dir} >&2
         cp -r {build_dir} {after}
     """)
@@ -191,7 +192,7 @@ def test_a_read_only_build_folder_keeps_the_last_good_files(
         mount -t tmpfs tmpfs {build_dir}
         cp -r {last_good}/. {build_dir}
         mount -o remount,bind,ro {build_dir}
-        if $ADVOCACY --root {site} build --html-only; then exit 9; fi
+        if $ADVOCACY --root {site} build --html-only --force; then exit 9; fi
         cp -r {build_dir} {after}
     """)
     assert done.returncode == 0, done.stderr
@@ -218,14 +219,14 @@ def _fail_inside(monkeypatch, function: str, folder: Path, number: int, *, secon
 def test_disk_full_while_writing_an_output(site, monkeypatch, capsys):
     out = site / "build"
     before = digests(out)
-    real = Path.write_text
+    real = Path.write_bytes
 
-    def write_text(self, *args, **kwargs):
+    def write_bytes(self, *args, **kwargs):
         if self.name.startswith("brief.evidence.json."):  # the staged file
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as write() raises it
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "write_text", write_text)
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
     assert build(site) == 1
     assert capsys.readouterr().err == FULL + KEPT
     assert digests(out) == before
@@ -357,7 +358,7 @@ def test_a_killed_build_leaves_its_temporaries_for_the_next_run_to_remove(projec
     assert sorted(os.listdir(out)) == [".partial"]
     assert main(["--root", str(project), "--out", str(out), "build", "--html-only"]) == 0
     assert sorted(os.listdir(out)) == LISTING
-    assert [p for p in out.rglob(".*")] == []
+    assert [p.name for p in out.rglob(".*")] == [".cache"]
     assert os.listdir(tmp) == []
 
 
@@ -394,7 +395,7 @@ def test_an_error_after_a_commit_does_not_claim_nothing_changed(site, monkeypatc
         "some files in the build folder are from this build and the rest from the last; "
         "each is complete; build again once this is fixed."
     )
-    assert sorted(p.name for p in out.iterdir() if p.name[0] == ".") == []
+    assert sorted(p.name for p in out.iterdir() if p.name[0] == ".") == [".cache"]
 
 
 def test_where_a_folder_cannot_be_locked_a_lock_file_is(tmp_path, monkeypatch):

@@ -1,0 +1,213 @@
+"""Builds that redo only what changed: each edition keyed by what it is made of,
+and a build with nothing changed that stops before loading anything."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, write_project
+
+# A second brief that shares nothing with MINIMAL's but the project and the bibliography.
+OTHER = {
+    "content/exclusions/rural-poor.yaml": (
+        "name: The rural poor\ncommunity: Rural poor\nstatement: The **rural poor**.\n"
+    ),
+    "content/initiatives/land-trusts.yaml": (
+        "name: Land trusts\nstatement: Community land trusts.\nreaches: [rural-poor]\n"
+    ),
+    "content/recommendations/support.yaml": (
+        "title: Support\naction: Support the rural poor.\naddressed_to: [national-government]\n"
+        "rests_on: [rural-poor]\n"
+    ),
+    "content/documents/other.yaml": (
+        "type: policy-brief\ntitle: Another brief\nshort_title: Other\n"
+        "authors:\n  - name: Test Network\ndate: 2024-04\naudience: Officials\n"
+        "subject: Testing\nkeywords: [test]\nkey_messages:\n  - Another message.\n"
+        "introduction: Another issue.\nexclusions: [rural-poor]\ninitiatives: [land-trusts]\n"
+        "recommendations: [support]\n"
+    ),
+}
+BRIEF = ("brief.html", "brief.pdf", "brief.evidence.json")
+OTHERS = ("other.html", "other.pdf", "other.evidence.json")
+
+
+def states(folder: Path) -> dict[str, tuple[int, int, int]]:
+    """(inode, mtime, size) of every output, the cache left out."""
+    return {
+        str(p.relative_to(folder)): (p.stat().st_ino, p.stat().st_mtime_ns, p.stat().st_size)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.relative_to(folder).parts[0] != ".cache"
+    }
+
+
+def changed(before: dict, after: dict) -> set[str]:
+    return {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
+
+
+def build(root: Path, *options: str) -> list[str]:
+    """Build root (HTML and PDF unless options say otherwise); the lines printed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "advocacy", "--root", str(root), "build", *options],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+@pytest.fixture(scope="module")
+def two(tmp_path_factory) -> Path:
+    """Two briefs built with their PDFs: the build folder every test starts from."""
+    root = write_project(tmp_path_factory.mktemp("two"), OTHER)
+    build(root)
+    return root
+
+
+@pytest.fixture
+def project(two, tmp_path) -> Path:
+    """A copy of two, its build folder included, times and all."""
+    return Path(shutil.copytree(two, tmp_path / "two", symlinks=True))
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_a_second_build_rewrites_nothing_and_loads_nothing(project):
+    out = project / "build"
+    build(project)  # the copy's files have new inodes: this build looks at each edition
+    before = states(out)
+    script = (
+        "import sys\nfrom advocacy.cli import main\n"
+        f"code = main(['--root', {str(project)!r}, 'build'])\n"
+        "heavy = ['weasyprint', 'matplotlib', 'pikepdf', 'advocacy.build', 'advocacy.pdf']\n"
+        "print(code, [m for m in heavy if m in sys.modules])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert done.stderr == ""
+    assert done.stdout.splitlines() == [
+        "unchanged build/brief.html and build/brief.pdf, 1 page",
+        "unchanged build/other.html and build/other.pdf, 1 page",
+        "unchanged build/index.html",
+        "0 []",
+    ]
+    assert states(out) == before  # the same inodes and times: nothing rewritten
+
+
+def test_a_change_that_leaves_every_output_as_it_was_rewrites_nothing(project):
+    """A new comment in a record changes its file, so its documents are
+    rendered again; their bytes come out the same, so no file is replaced."""
+    out = project / "build"
+    before = states(out)
+    path = project / "content" / "initiatives" / "cooperatives.yaml"
+    path.write_text("# a comment\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert build(project) == [
+        "built build/brief.html and build/brief.pdf, 1 page",
+        "unchanged build/other.html and build/other.pdf, 1 page",
+        "unchanged build/index.html",
+    ]
+    assert changed(before, states(out)) == set()
+
+
+def test_editing_a_record_of_one_document_rebuilds_only_that_document(project):
+    out = project / "build"
+    before = states(out)
+    edit(project / "content" / "initiatives" / "cooperatives.yaml", "Cooperatives.", "Co-ops.")
+    assert build(project) == [
+        "built build/brief.html and build/brief.pdf, 1 page",
+        "unchanged build/other.html and build/other.pdf, 1 page",
+        "unchanged build/index.html",
+    ]
+    assert "brief.html" in changed(before, states(out)) <= set(BRIEF)
+    assert "Co-ops." in (out / "brief.html").read_text(encoding="utf-8")
+
+
+def test_editing_a_record_the_other_document_reaches_through_a_link(project):
+    """rural-poor is shown by other.yaml through a recommendation's rests_on too."""
+    out = project / "build"
+    before = states(out)
+    edit(project / "content" / "exclusions" / "rural-poor.yaml", "The rural poor", "Farmers")
+    build(project, "--html-only")
+    assert changed(before, states(out)) == {"other.html", "other.evidence.json"}
+
+
+def test_editing_a_template_used_by_all_rebuilds_all(project):
+    out = project / "build"
+    before = states(out)
+    edit(project / "templates" / "base.html.j2", "<body", "<!-- edited -->\n<body")
+    assert build(project) == [
+        "built build/brief.html and build/brief.pdf, 1 page",
+        "built build/other.html and build/other.pdf, 1 page",
+        "unchanged build/index.html",
+    ]
+    assert (
+        set(BRIEF) | set(OTHERS)
+        >= changed(before, states(out))
+        >= {
+            "brief.html",
+            "other.html",
+        }
+    )
+
+
+def test_deleting_the_cache_rebuilds_the_same_files(project, two):
+    shutil.rmtree(project / "build" / ".cache")
+    assert build(project) == [
+        "built build/brief.html and build/brief.pdf, 1 page",
+        "built build/other.html and build/other.pdf, 1 page",
+        "unchanged build/index.html",
+    ]
+    for name in (*BRIEF, *OTHERS, "index.html"):
+        assert (project / "build" / name).read_bytes() == (two / "build" / name).read_bytes()
+    assert build(project, "--html-only")[0] == "unchanged build/brief.html"
+
+
+def test_a_corrupt_cache_entry_is_ignored_with_a_warning(project):
+    entry = project / "build" / ".cache" / "brief.json"
+    entry.write_text('{"version": 1, "key": ', encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "advocacy", "--root", str(project), "build", "--html-only"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0
+    assert done.stderr == (
+        "build/.cache/brief.json: warning: the cache entry cannot be read (JSONDecodeError: "
+        "Expecting value: line 1 column 23 (char 22)); brief is built again\n"
+    )
+    assert done.stdout.splitlines()[:2] == ["built build/brief.html", "unchanged build/other.html"]
+    assert json.loads(entry.read_text(encoding="utf-8"))["version"] == 1  # written anew
+
+
+def test_a_cache_entry_that_does_not_match_its_outputs_is_not_trusted(project):
+    """An output changed by hand (or by anything else) is built again."""
+    (project / "build" / "other.html").write_text("<html>by hand</html>\n", encoding="utf-8")
+    assert build(project, "--html-only")[:2] == [
+        "unchanged build/brief.html",
+        "built build/other.html",
+    ]
+    assert "Another brief" in (project / "build" / "other.html").read_text(encoding="utf-8")
+
+
+def test_force_rebuilds_and_rewrites_everything(project):
+    out = project / "build"
+    before = states(out)
+    assert build(project, "--force", "other") == [
+        "built build/other.html and build/other.pdf, 1 page",
+        "built build/index.html",
+    ]
+    assert changed(before, states(out)) == {*OTHERS, "index.html"} | {
+        name for name in before if name.startswith("fonts/")
+    }
