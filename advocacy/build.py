@@ -449,6 +449,7 @@ def draw_pdfs(project: Project, tasks: list[_Task], jobs: int, say) -> dict:
 def _draw_in_workers(tasks: list[_Task], jobs: int, say) -> dict:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context("fork")  # the workers inherit the loaded project
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_quiet_worker)
@@ -458,8 +459,11 @@ def _draw_in_workers(tasks: list[_Task], jobs: int, say) -> dict:
         for task in tasks:
             say(f"{task.name}: PDF")
         for future in as_completed(futures):
-            result = future.result()
             name = futures[future]
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                raise _worker_lost(name) from None
             if isinstance(result, tuple):
                 failed.append(result)
                 continue
@@ -475,6 +479,19 @@ def _draw_in_workers(tasks: list[_Task], jobs: int, say) -> dict:
         kind = OutputError if all(f[2] == "OutputError" for f in failed) else ContentError
         raise _rebuilt(kind, [p for f in failed for p in f[1]])
     return {task.name: done[task.name] for task in tasks}
+
+
+def _worker_lost(name: str) -> AdvocacyError:
+    """A worker that ended without a result: killed, most often for lack of memory."""
+    project = _worker_project
+    document = project.corpus.documents.get(name.split(".")[0]) if project else None
+    where = project.corpus.sources[("document", document.id)].path if document else name
+    message = (
+        f"the worker process drawing {name}'s PDF ended before it was done (killed, perhaps "
+        "for lack of memory); build again, or with --jobs 1 to draw one PDF at a time"
+    )
+    summary = "nothing in the build folder was changed; its last good files are kept."
+    return AdvocacyError([Problem(where, 0, 0, message)], summary)
 
 
 def _raise_problems(result):
