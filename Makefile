@@ -10,7 +10,7 @@ ADVOCACY := $(BIN)/advocacy
 PREVIEW_DPI ?= 80
 
 .DEFAULT_GOAL := build
-.PHONY: help setup build html check list test lint previews bench clean
+.PHONY: help setup build html check list serve test lint previews bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ check: $(STAMP) ## validate the content; build nothing
 list: $(STAMP) ## list the documents and the records they draw on
 	$(ADVOCACY) list
 
+serve: $(STAMP) ## build, serve build/ on http://127.0.0.1:8000 and rebuild on every save
+	$(ADVOCACY) serve
+
 test: $(STAMP) ## run the tests (installs strace and Chromium for them first)
 	@PYTHON=$(PYTHON) tools/system-deps.sh test
 	$(BIN)/python -m pytest
@@ -56,7 +59,8 @@ previews: build ## render every PDF page to PNG in build/previews; cover and an 
 	  echo "previews of $$pdf: $$pages pages in build/previews/, cover and page $$inside in docs/previews/"; \
 	done
 
-bench: $(STAMP) ## time the build stages side by side, as ratios
+bench: $(STAMP) ## the edit loop's ratios and the build's stages, measured side by side
+	$(BIN)/python bench/edit_loop.py
 	$(BIN)/python bench/run.py
 
 clean: ## remove build/ (keeps .venv)

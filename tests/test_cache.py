@@ -211,3 +211,26 @@ def test_force_rebuilds_and_rewrites_everything(project):
     assert changed(before, states(out)) == {*OTHERS, "index.html"} | {
         name for name in before if name.startswith("fonts/")
     }
+
+
+def test_an_editions_key_covers_every_record_its_pages_show(monkeypatch):
+    """The records rendering reads (Views.record) are all among those the key
+    hashes (build.shown_records): no record can change a page unseen."""
+    from advocacy import render
+    from advocacy.build import editions_chosen, load_project, render_page, shown_records
+    from advocacy.config import Paths
+
+    read: list[tuple[str, str]] = []
+    real = render.Views.record
+
+    def record(self, kind, record_id):
+        read.append((kind, record_id))
+        return real(self, kind, record_id)
+
+    monkeypatch.setattr(render.Views, "record", record)
+    project = load_project(Paths.at(ROOT))
+    for name, (document, corpus) in editions_chosen(project.corpus, None).items():
+        read.clear()
+        render_page(project, document, corpus)
+        assert read, name
+        assert set(read) <= shown_records(corpus, document), name
