@@ -83,7 +83,7 @@ def test_a_killed_build_leaves_complete_files_and_no_temporaries(make_project, t
             marker = tmp_path / f"{out.name}.paused"
             command = [sys.executable, "-m", "advocacy", "--root", str(project), "--out", str(out)]
             process = subprocess.Popen(
-                [*command, "build"],
+                [*command, "build", "--force"],
                 env={**os.environ, **pause(point, marker)},
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,
