@@ -7,8 +7,8 @@ files.
 
 from __future__ import annotations
 
+import hashlib
 import signal
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -213,7 +213,6 @@ class Built:
     pages: int | None
     warnings: list[Problem] = field(default_factory=list)  # what drawing the PDF warned of
     cached: bool = False  # unchanged since the last build: neither drawn nor written
-    seconds: float = 0.0  # how long rendering and drawing it took
 
 
 def build(
@@ -264,7 +263,6 @@ def build(
             else:
                 todo.append(name)
         # rendered inside: pandoc's temporaries, like WeasyPrint's, are in build/.partial/tmp
-        started = {name: time.perf_counter() for name in todo}
         pages_html = {}
         for name in todo:
             say(f"{name}: rendering")
@@ -303,7 +301,6 @@ def build(
             )
             text = trace.model_dump_json(indent=2) + "\n"
             out.stage_bytes(f"{name}.evidence.json", text.encode("utf-8"))
-            item.seconds = time.perf_counter() - started[name]
             built[name] = item
         if problems:
             raise ContentError(problems)
@@ -412,8 +409,8 @@ _worker_project: Project | None = None  # the project, as a forked worker inheri
 
 
 def _draw(task: _Task):
-    """Draw one PDF (in a worker or here); a problem in the content comes back
-    as ("problems", [...]) since AdvocacyError cannot be pickled whole."""
+    """Draw one PDF in a worker; a problem in the content comes back as
+    ("problems", [...]) since AdvocacyError cannot be pickled whole."""
     try:
         return write_pdf(
             task.target, task.html, _worker_project, task.doc_id, task.rights, task.words
@@ -438,7 +435,9 @@ def draw_pdfs(project: Project, tasks: list[_Task], jobs: int, say) -> dict:
         if jobs <= 1 or len(tasks) <= 1:
             for task in tasks:
                 say(f"{task.name}: PDF")
-                done[task.name] = _raise_problems(_draw(task))
+                done[task.name] = write_pdf(
+                    task.target, task.html, project, task.doc_id, task.rights, task.words
+                )
                 say(f"{task.name}: {plural(done[task.name].pages, 'page')}")
             return done
         return _draw_in_workers(tasks, min(jobs, len(tasks)), say)
@@ -494,13 +493,6 @@ def _worker_lost(name: str) -> AdvocacyError:
     return AdvocacyError([Problem(where, 0, 0, message)], summary)
 
 
-def _raise_problems(result):
-    if isinstance(result, tuple):
-        kind = OutputError if result[2] == "OutputError" else ContentError
-        raise _rebuilt(kind, result[1])
-    return result
-
-
 def _rebuilt(kind, problems: list[Problem]) -> AdvocacyError:
     if kind is OutputError:
         first = problems[0]
@@ -522,27 +514,30 @@ class EditionInputs:
             ("actors", self.hasher.file(paths.content / ACTORS_FILE)),
         ]
 
-    def _source_hash(self, source) -> str:
+    @staticmethod
+    def _source_hash(source) -> str:
+        """The YAML file as it was loaded: a save after the load changes the key
+        the next build computes, never the key of the page rendered now."""
         if source is None:
             return "none"
-        return self.hasher.file(self.project.paths.root / source.path)
+        return hashlib.sha256(source.text.encode("utf-8")).hexdigest()
 
     def key(self, name: str, document: DocumentBase, corpus: Corpus) -> str:
         project, paths = self.project, self.project.paths
         language = document.language
         records = shown_records(corpus, document)
-        files = []
+        sources, files = [], []
         for kind, record_id in sorted(records):
-            files.append(paths.root / project.corpus.sources[(kind, record_id)].path)
+            sources.append(project.corpus.sources[(kind, record_id)])
             own = project.corpus.translations.get((kind, record_id, language))
             if own is not None:
-                files.append(paths.root / own.source.path)
+                sources.append(own.source)
             data = getattr(corpus.records[kind][record_id], "data", None)
             if data is not None:
                 files.append(paths.content / "data" / data.file)
         own = project.corpus.translations.get((*PROJECT, language))
         if own is not None:
-            files.append(paths.root / own.source.path)
+            sources.append(own.source)
         cited = {
             key
             for kind, record_id in records
@@ -555,6 +550,7 @@ class EditionInputs:
             "edition": [name, language, document.calendar, document.edition_languages()],
             "tool": self.tool,
             "shared": self.shared,
+            "sources": [(source.path, self._source_hash(source)) for source in sources],
             "files": self.hasher.files(files, paths.root),
             "style": self.hasher.file(style.path) if style is not None else None,
             "bibliography": project.bibliography.subset_text(cited)[0].text if cited else "",
@@ -600,9 +596,13 @@ def _template_files(templates: Path, language: str) -> list[Path]:
 
 
 def _assets_of(corpus: Corpus, document: DocumentBase) -> set[str]:
+    """The files of content/assets one document shows: the logos, its partners'."""
+    return _logos(corpus) | {partner.logo for partner in document.partners if partner.logo}
+
+
+def _logos(corpus: Corpus) -> set[str]:
     organisation = corpus.project.organisation
-    found = {name for name in (organisation.logo, organisation.logo_on_dark) if name}
-    return found | {partner.logo for partner in document.partners if partner.logo}
+    return {name for name in (organisation.logo, organisation.logo_on_dark) if name}
 
 
 def edition_names(corpus: Corpus) -> dict[str, tuple[DocumentBase, str]]:
@@ -736,11 +736,7 @@ def copy_assets(out: OutputFolder, project: Project) -> list[str]:
 
 def named_assets(corpus: Corpus) -> set[str]:
     """Every file of content/assets the documents show: logos, partners' logos."""
-    organisation = corpus.project.organisation
-    found = {name for name in (organisation.logo, organisation.logo_on_dark) if name}
-    for document in corpus.documents.values():
-        found |= {partner.logo for partner in document.partners if partner.logo}
-    return found
+    return _logos(corpus).union(*(_assets_of(corpus, d) for d in corpus.documents.values()))
 
 
 def write_index(out: OutputFolder, project: Project, pages: dict[str, int | None]) -> bool:

@@ -234,3 +234,20 @@ def test_an_editions_key_covers_every_record_its_pages_show(monkeypatch):
         render_page(project, document, corpus)
         assert read, name
         assert set(read) <= shown_records(corpus, document), name
+
+
+def test_a_save_while_a_build_runs_is_built_by_the_next(project):
+    """The key is of the text the build loaded, so a file saved after the load
+    is not taken as what the page shows."""
+    from advocacy.build import build as build_now
+    from advocacy.build import load_project
+    from advocacy.config import Paths
+
+    paths = Paths.at(project)
+    loaded = load_project(paths)
+    edit(project / "content" / "initiatives" / "cooperatives.yaml", "Cooperatives.", "Co-ops.")
+    build_now(paths, pdf=False, project=loaded)  # renders what it loaded: the old text
+    assert "Co-ops." not in (project / "build" / "brief.html").read_text(encoding="utf-8")
+    again = build_now(paths, pdf=False)
+    assert [item.cached for item in again] == [False, True]
+    assert "Co-ops." in (project / "build" / "brief.html").read_text(encoding="utf-8")
