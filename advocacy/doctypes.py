@@ -23,8 +23,11 @@ from pydantic import (
 )
 
 from advocacy.schema import (
+    DOI,
     ISBN,
     MODELS,
+    URL,
+    Handle,
     Id,
     Partner,
     Person,
@@ -90,6 +93,19 @@ class DocumentBase(Record):
         description="Its number in its type's series (organisation.series): 1, 2026/3.",
     )
     isbn: ISBN | None = None
+    edition: Annotated[str, Field(min_length=1, max_length=40)] | None = Field(
+        default=None,
+        description="Which release this is: 1.0, 2, 2026-2; printed in the imprint and in "
+        "'How to cite', and the name of its release (advocacy release).",
+    )
+    released: When | None = Field(
+        default=None, description="When this edition was released; the date by default."
+    )
+    doi: DOI | None = Field(default=None, description="Its DOI, once registered: 10.NNNN/suffix.")
+    handle: Handle | None = Field(
+        default=None, description="Its handle in a repository: PREFIX/SUFFIX."
+    )
+    url: URL | None = Field(default=None, description="Where it is published on the web.")
     partners: list[Partner] = Field(
         default_factory=list, description="Co-publishers and partners, with their logos."
     )

@@ -498,8 +498,38 @@ def _isbn(value: str) -> str:
     return value.strip()
 
 
+def _doi(value: str) -> str:
+    text = value.strip()
+    bare = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", text, flags=re.IGNORECASE)
+    if not re.fullmatch(r"10\.\d{4,9}/\S+", bare):
+        raise ValueError(
+            f"'{value}' is not a DOI; write it as 10.NNNN/suffix, as the DOI agency gave it"
+        )
+    return bare
+
+
+def _handle(value: str) -> str:
+    text = value.strip()
+    bare = re.sub(r"^https?://hdl\.handle\.net/", "", text, flags=re.IGNORECASE)
+    if not re.fullmatch(r"\d+(?:\.\d+)*/\S+", bare):
+        raise ValueError(
+            f"'{value}' is not a handle; write it as PREFIX/SUFFIX, such as 10986/1234"
+        )
+    return bare
+
+
+def _web_address(value: str) -> str:
+    text = value.strip()
+    if not re.fullmatch(r"https?://[^\s/$.?#][^\s]*", text):
+        raise ValueError(f"'{value}' is not a web address; write it in full, from https://")
+    return text
+
+
 ISSN = Annotated[str, AfterValidator(_issn)]
 ISBN = Annotated[str, AfterValidator(_isbn)]
+DOI = Annotated[str, AfterValidator(_doi)]
+Handle = Annotated[str, AfterValidator(_handle)]
+URL = Annotated[str, AfterValidator(_web_address)]
 
 
 class PublicationSeries(BaseModel):
