@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import os
 import re
 import subprocess
 import tempfile
@@ -855,7 +856,7 @@ def uncited(bib: Bibliography, cited: set[str]) -> list[Problem]:
 
 
 def call_pandoc(
-    args: list[str], stdin: str, folder: str | Path | None = None
+    args: list[str], stdin: str, folder: str | Path | None = None, env: dict | None = None
 ) -> subprocess.CompletedProcess:
     """Run the pandoc that comes with pypandoc-binary; an AdvocacyError if it cannot run.
 
@@ -864,7 +865,7 @@ def call_pandoc(
     """
     if folder is None:
         with tempfile.TemporaryDirectory(prefix="advocacy-") as own:
-            return call_pandoc(args, stdin, own)
+            return call_pandoc(args, stdin, own, env)
     import pypandoc  # deferred: locating the binary costs time on every start
 
     try:
@@ -877,6 +878,7 @@ def call_pandoc(
             encoding="utf-8",
             check=False,
             timeout=PANDOC_TIMEOUT,
+            env=None if env is None else {**os.environ, **env},
         )
     except (OSError, RuntimeError, subprocess.TimeoutExpired) as exc:
         reason = getattr(exc, "strerror", None) or str(exc).strip() or type(exc).__name__

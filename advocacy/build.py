@@ -37,6 +37,7 @@ from advocacy.licences import Rights, licence_problems, rights
 from advocacy.outline import Outline, outline
 from advocacy.output import OutputFolder
 from advocacy.render import (
+    FieldMark,
     Views,
     document_context,
     environment,
@@ -145,6 +146,7 @@ class Page:
     html: str
     references: dict[str, str]  # key -> the entry as the reference list gives it
     outline: Outline
+    marks: dict[str, FieldMark] = field(default_factory=dict)  # with marks: id -> its field
 
 
 def render_html(project: Project, document: DocumentBase) -> str:
@@ -152,16 +154,28 @@ def render_html(project: Project, document: DocumentBase) -> str:
     return render_page(project, document).html
 
 
-def render_page(project: Project, document: DocumentBase, corpus: Corpus | None = None) -> Page:
+def render_page(
+    project: Project, document: DocumentBase, corpus: Corpus | None = None, marks: bool = False
+) -> Page:
     """The document's HTML, its reference list and its outline.
 
     corpus is the corpus as the document's edition sees it (editions.edition);
-    by default the project's own.
+    by default the project's own. With marks, each prose field's HTML is
+    wrapped in an element whose id names the field (render.FieldMark), as
+    the Word file needs for the way back.
     """
     corpus = corpus or project.corpus
     citer = Citer()
     labels = Labels.load(project.paths.templates, document.language, document.calendar)
-    views = Views(corpus, citer, project.paths.templates, labels)
+    translated = document.language != document.edition_languages()[0]
+    views = Views(
+        corpus,
+        citer,
+        project.paths.templates,
+        labels,
+        marks={} if marks else None,
+        edition=document.language if translated else None,
+    )
     env = environment(project.paths, labels)
     plan = outline(corpus, document, labels)
     context = document_context(corpus, plan, views)
@@ -170,7 +184,7 @@ def render_page(project: Project, document: DocumentBase, corpus: Corpus | None 
     style = document_style(project.paths, document.citation_style)
     used_by = project.corpus.sources[("document", document.id)].path
     html = citer.fill(html, project.bibliography, style, document.language, used_by=used_by)
-    return Page(html, citer.references, plan)
+    return Page(html, citer.references, plan, views.marks or {})
 
 
 def stylesheet(paths: Paths, project: schema.Project | None = None) -> str:
@@ -213,6 +227,7 @@ class Built:
     pages: int | None
     warnings: list[Problem] = field(default_factory=list)  # what drawing the PDF warned of
     cached: bool = False  # unchanged since the last build: neither drawn nor written
+    docx: Path | None = None
 
 
 def build(
@@ -221,6 +236,7 @@ def build(
     pdf: bool = True,
     project: Project | None = None,
     *,
+    docx: bool = False,
     force: bool = False,
     jobs: int = 1,
     shard: tuple[int, int] | None = None,
@@ -228,6 +244,9 @@ def build(
     progress: Callable[[str], None] | None = None,
 ) -> Builds:
     """Build the named documents (all when None) as HTML and PDF, and the index.
+
+    With docx, each edition is also written as build/NAME.docx (docx.py); a
+    Word file a build made before is kept up to date whether asked or not.
 
     Only the editions whose inputs changed since the last build are rendered
     (all with force); an output whose bytes are unchanged is not rewritten.
@@ -251,13 +270,21 @@ def build(
         out.rewrite = force
         inputs = EditionInputs(project)
         keys, entries, todo = {}, {}, []
+        words = {name: docx or (paths.build / f"{name}.docx").exists() for name in chosen}
         for name, (document, corpus) in chosen.items():
             keys[name] = inputs.key(name, document, corpus)
             entry, unreadable = cache.read_entry(paths.build, name, shown)
             project.notes.extend(unreadable)
             entries[name] = entry
-            if not force and entry is not None and entry.holds(paths.build, keys[name], pdf):
+            worded = not words[name] or (entry is not None and f"{name}.docx" in entry.outputs)
+            if (
+                not force
+                and worded
+                and entry is not None
+                and entry.holds(paths.build, keys[name], pdf)
+            ):
                 built[name] = _from_entry(paths, name, document, entry, pdf)
+                built[name].docx = paths.build / f"{name}.docx" if words[name] else None
                 if project.strict:  # what drawing it warned of, as the last build found it
                     problems.extend(p.as_error() for p in built[name].warnings)
             else:
@@ -269,6 +296,12 @@ def build(
             document, corpus = chosen[name]
             pages_html[name] = render_page(project, document, corpus)
             out.stage_bytes(f"{name}.html", pages_html[name].html.encode("utf-8"))
+            if words[name]:
+                from advocacy.docx import render_docx
+
+                say(f"{name}: Word")
+                render_docx(project, document, corpus, name, out.stage(f"{name}.docx"))
+                out.keep_if_same(f"{name}.docx")
         drawn = {}
         if pdf and todo:
             tasks = [
@@ -282,6 +315,7 @@ def build(
             document, corpus = chosen[name]
             page = pages_html[name]
             item = Built(name, document, paths.build / f"{name}.html", None, None)
+            item.docx = paths.build / f"{name}.docx" if words[name] else None
             anchors: dict[str, int] = {}
             if pdf:
                 from advocacy.pdf import problems as pdf_warnings
@@ -306,7 +340,7 @@ def build(
             raise ContentError(problems)
         for name in todo:
             item = built[name]
-            outputs = _outputs(name, item.pdf is not None)
+            outputs = _outputs(name, item.pdf is not None, words[name])
             digests = cache.output_digests(paths.build, outputs, out.staged)
             entry = cache.Entry(keys[name], pdf, item.pages, item.warnings, digests)
             out.stage_bytes(cache.entry_name(name), entry.dump().encode("utf-8"))
@@ -317,7 +351,9 @@ def build(
             items.index_changed = write_index(out, project, pages)
             written.append("index.html")
         if stamp is not None:
-            outputs = [o for item in items for o in _outputs(item.id, item.pdf is not None)]
+            outputs = [
+                o for item in items for o in _outputs(item.id, item.pdf is not None, words[item.id])
+            ]
             replay = cache.Replay(
                 stamp,
                 notes=[str(p) for p in project.notes if p.level == "warning"],
@@ -335,15 +371,21 @@ def results(paths: Paths, items: list[Built], index: bool = True) -> list[str]:
     lines = []
     for item in items:
         pages = f", {plural(item.pages, 'page')}" if item.pages else ""
-        outputs = " and ".join(paths.shown(p) for p in (item.html, item.pdf) if p)
+        files = [paths.shown(p) for p in (item.html, item.pdf, item.docx) if p]
+        outputs = " and ".join([", ".join(files[:-1]), files[-1]] if len(files) > 2 else files)
         lines.append(f"{outputs}{pages}")
     if index:
         lines.append(paths.shown(paths.build / "index.html"))
     return lines
 
 
-def _outputs(name: str, pdf: bool) -> list[str]:
-    return [f"{name}.html", *([f"{name}.pdf"] if pdf else []), f"{name}.evidence.json"]
+def _outputs(name: str, pdf: bool, docx: bool = False) -> list[str]:
+    return [
+        f"{name}.html",
+        *([f"{name}.pdf"] if pdf else []),
+        *([f"{name}.docx"] if docx else []),
+        f"{name}.evidence.json",
+    ]
 
 
 def _from_entry(paths: Paths, name: str, document, entry: cache.Entry, pdf: bool) -> Built:

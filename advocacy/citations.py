@@ -277,6 +277,7 @@ class Citer:
     def __init__(self) -> None:
         self.clusters: list[str] = []
         self.references: dict[str, str] = {}  # key -> reference, as plain text
+        self.marks: dict[int, str] = {}  # cluster index -> the id its formatted text is wrapped in
 
     def replace(self, text: str) -> str:
         """Return text with each citation replaced by a placeholder."""
@@ -321,7 +322,12 @@ class Citer:
         references = sanitise_citations(references)
 
         def one(match: re.Match) -> str:
-            return references if match.group(1) == REFERENCES else next(pieces)
+            token = match.group(1)
+            if token == REFERENCES:
+                return references
+            mark = self.marks.get(int(token[1:]))
+            piece = next(pieces)
+            return piece if mark is None else f'<span id="{mark}">{piece}</span>'
 
         return PLACEHOLDER_RE.sub(one, html)
 

@@ -87,6 +87,11 @@ def parser() -> argparse.ArgumentParser:
     build = command("build", "build documents as HTML and PDF")
     build.add_argument("documents", nargs="*", metavar="DOCUMENT_ID", help="default: all")
     build.add_argument("--html-only", action="store_true", help="skip the PDFs")
+    build.add_argument(
+        "--docx",
+        action="store_true",
+        help="also write each edition as a Word file, build/ID.docx (kept up to date after)",
+    )
     build.add_argument("--force", action="store_true", help="rebuild every output, changed or not")
     build.add_argument(
         "--jobs",
@@ -229,6 +234,7 @@ def cmd_build(args, paths: Paths) -> int:
         "paths": [paths.root, paths.content, paths.templates, paths.build],
         "only": only,
         "pdf": not args.html_only,
+        "docx": args.docx,
         "strict": args.strict,
         "shard": args.shard,
     }
@@ -265,6 +271,7 @@ def _build(args, paths: Paths, only: list[str] | None, stamp: str) -> int:
         only,
         pdf=not args.html_only,
         project=project,
+        docx=args.docx,
         force=args.force,
         jobs=jobs,
         shard=args.shard,

@@ -7,8 +7,10 @@ template compiler, so a `{{ }}` in YAML prints as it is.
 
 from __future__ import annotations
 
+import hashlib
 import traceback
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -29,6 +31,32 @@ from advocacy.labels import SOURCE, Labels, language_in, language_name
 from advocacy.licences import LICENCES
 from advocacy.outline import DOCUMENT_LINKS, Outline, evidence_of, record_name
 from advocacy.prose import ProseRenderer
+
+
+@dataclass(frozen=True)
+class FieldMark:
+    """Where a field printed in a document comes from: its file, its place, its text.
+
+    name is the id of the element that holds the field's HTML (in Word, the
+    bookmark around its text); the k-th citation in it is wrapped in
+    NAME_cK.
+    """
+
+    name: str
+    path: str  # the YAML file, as shown
+    loc: tuple  # the field in it: ('description',), ('key_messages', 2)
+    value: str  # the Markdown as written
+
+
+def mark_name(path: str, loc: tuple, value: str) -> str:
+    """A bookmark name for a field: stable for the field, changed with its text.
+
+    Word allows 40 characters, letters, digits and underscores, a letter first.
+    """
+    where = hashlib.sha256(f"{path}#{loc}".encode()).hexdigest()[:8]
+    text = hashlib.sha256(value.encode()).hexdigest()[:6]
+    return f"adv_{where}_{text}"
+
 
 # Fields rendered inline (one paragraph, no <p>); all other prose is block.
 INLINE = {"statement", "action", "key_messages", "points", "main_recommendation"}
@@ -84,12 +112,19 @@ class Views:
         citer: Citer,
         templates: Path | None = None,
         labels: Labels | None = None,
+        marks: dict[str, FieldMark] | None = None,
+        edition: str | None = None,
     ):
         self.corpus = corpus
         self.templates = templates
         self.labels = labels or Labels(SOURCE)
         self.prose = ProseRenderer(citer)
         self._cache: dict[tuple[str, str], SimpleNamespace] = {}
+        # With marks, each prose field's HTML is wrapped in an element whose id
+        # names its file and place (FieldMark); edition: the language of a
+        # translated edition, whose fields come from the NAME.LANG.yaml files.
+        self.marks = marks
+        self.edition = edition
 
     def record(self, kind: str, record_id: str) -> SimpleNamespace:
         key = (kind, record_id)
@@ -101,7 +136,7 @@ class Views:
         return [self.record(kind, i) for i in ids]
 
     def _build(self, kind: str, record: schema.Record) -> SimpleNamespace:
-        view = self.fields(record)
+        view = self.fields(record, kind)
         view.kind = kind
         view.cited_sources = self.cite(record.sources)
         if kind == "recommendation":  # ids to actors, in the order written
@@ -120,22 +155,51 @@ class Views:
     def _kind_of(self, record_id: str, kinds: tuple[str, ...]) -> str:
         return next(k for k in kinds if record_id in self.corpus.records[k])
 
-    def fields(self, model: Any) -> SimpleNamespace:
+    def fields(self, model: Any, kind: str | None = None) -> SimpleNamespace:
         prose = set(schema.prose_fields(type(model)))
         values = {}
         for name in type(model).model_fields:
             value = getattr(model, name)
             if name in prose and value is not None:
-                value = self._prose(name, value)
+                origin = self._origin(kind, model) if self.marks is not None else None
+                value = self._prose(name, value, origin)
             values[name] = value
         return SimpleNamespace(**values)
 
-    def _prose(self, name: str, value: str | list[str]) -> Markup | list[Markup]:
+    def _prose(self, name: str, value: str | list[str], origin=None) -> Markup | list[Markup]:
         inline = name in INLINE
-        render = self.prose.inline if inline else self.prose.block
         if isinstance(value, list):
-            return [_in_language(render(item), item, inline) for item in value]
-        return _in_language(render(value), value, inline)
+            return [
+                self._one(item, inline, origin and (origin, (name, i)))
+                for i, item in enumerate(value)
+            ]
+        return self._one(value, inline, origin and (origin, (name,)))
+
+    def _one(self, text: str, inline: bool, where) -> Markup:
+        render = self.prose.inline if inline else self.prose.block
+        first = len(self.prose.citer.clusters)
+        html = _in_language(render(text), text, inline)
+        if not where or language_of(text) is not None:
+            return html  # not marked: no marks asked, or source text in a translation
+        path, loc = where
+        name = mark_name(path, loc, str(text))
+        taken = sum(1 for other in self.marks if other.startswith(name))
+        name = f"{name}_{taken + 1}" if taken else name
+        self.marks[name] = FieldMark(name, path, loc, str(text))
+        for k in range(len(self.prose.citer.clusters) - first):
+            self.prose.citer.marks[first + k] = f"{name}_c{k}"
+        return Markup('<{0} id="{1}">{2}</{0}>').format("span" if inline else "div", name, html)
+
+    def _origin(self, kind: str | None, model: Any) -> str | None:
+        """The file a record's text comes from, as shown: its own, or its translation's."""
+        if kind is None:
+            return None
+        if self.edition is None:
+            source = self.corpus.sources.get((kind, model.id))
+        else:
+            translation = self.corpus.translations.get((kind, model.id, self.edition))
+            source = translation.source if translation is not None else None
+        return source.path if source is not None else None
 
     def cite(self, keys: list[str]) -> Markup:
         if not keys:
@@ -245,7 +309,7 @@ def edition_context(corpus: Corpus, document, labels: Labels):
 def document_context(corpus: Corpus, plan: Outline, views: Views) -> dict:
     """Everything a document template may use: the document, its outline, its records."""
     document = plan.document
-    doc = views.fields(document)
+    doc = views.fields(document, "document")
     doc.type_label = plan.labels.html(plan.spec.label)
     doc.year = plan.labels.year(document.date)
     doc.editions, doc.translation = edition_context(corpus, document, plan.labels)

@@ -27,6 +27,8 @@ for family in "Noto Sans" "Noto Serif" "Noto Sans Thai" "Noto Sans Lao" "Noto Sa
 done
 has_font "Noto Sans CJK SC" || missing+=(fonts-noto-cjk)
 command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null || missing+=(poppler-utils)
+# librsvg2-bin: rsvg-convert, with which pandoc gives the charts of a Word file a PNG for older Word
+command -v rsvg-convert >/dev/null || missing+=(librsvg2-bin)
 if [ "${1:-}" = "test" ]; then
   command -v strace >/dev/null || missing+=(strace)
   command -v chromium >/dev/null || missing+=(chromium)
