@@ -160,6 +160,17 @@ def parser() -> argparse.ArgumentParser:
     schema_cmd.add_argument(
         "--dir", type=Path, default=None, help="where to write them (default: ROOT/schemas)"
     )
+    word = command(
+        "import-docx",
+        "show what an edited Word file (from 'advocacy build --docx') changes in the YAML, "
+        "field by field; with --apply, write it there",
+    )
+    word.add_argument("file", type=Path, metavar="FILE.docx", help="the edited Word file")
+    word.add_argument(
+        "--apply",
+        action="store_true",
+        help="write each changed field into its YAML file, keeping its comments and layout",
+    )
     return top
 
 
@@ -522,8 +533,22 @@ def cmd_serve(args, paths: Paths) -> int:
     return serve(paths, port=args.port, host=args.host, strict=args.strict)
 
 
+def cmd_import_docx(args, paths: Paths) -> int:
+    from advocacy.wordimport import diff, import_docx
+
+    changes, problems = import_docx(paths, args.file, write=args.apply)
+    for change in changes:
+        print(diff(change))
+    _print_notes(problems, levels={"warning", "note"})
+    verb = "written into the YAML" if args.apply else "to import (run again with --apply)"
+    fields, shown = plural(len(changes), "field"), paths.shown(args.file.absolute())
+    print(f"{fields} changed in {shown}, {verb}" if changes else f"no field changed in {shown}")
+    return 0
+
+
 COMMANDS = {
     "build": cmd_build,
+    "import-docx": cmd_import_docx,
     "catalog": cmd_catalog,
     "check": cmd_check,
     "index": cmd_index,

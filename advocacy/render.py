@@ -47,6 +47,11 @@ class FieldMark:
     loc: tuple  # the field in it: ('description',), ('key_messages', 2)
     value: str  # the Markdown as written
 
+    def loc_text(self) -> str:
+        """The field as a person names it: description, key_messages[2]."""
+        name, *rest = self.loc
+        return name + "".join(f"[{i}]" if isinstance(i, int) else f".{i}" for i in rest)
+
 
 def mark_name(path: str, loc: tuple, value: str) -> str:
     """A bookmark name for a field: stable for the field, changed with its text.

@@ -73,7 +73,8 @@ def test_status_2_for_a_mistake_on_the_command_line(capsys):
     err = capsys.readouterr().err
     assert err.endswith(
         "advocacy: error: argument COMMAND: invalid choice: 'biuld' (choose from 'build', "
-        "'index', 'serve', 'check', 'list', 'trace', 'new', 'catalog', 'translations', 'schema')\n"
+        "'index', 'serve', 'check', 'list', 'trace', 'new', 'catalog', 'translations', 'schema', "
+        "'import-docx')\n"
     )
 
 
