@@ -65,7 +65,10 @@ STYLES = {
     "series": "Cover Meta",
     "source": "Source",
     "to": "Addressed To",
+    "rec-label": "Kicker",
 }
+# a new page after these, as in print: a full cover, the front matter (imprint)
+PAGE_AFTER = ({"cover", "full"}, {"front"})
 CONTAINERS = {"header", "footer", "aside", "main", "nav", "section", "article"}
 DROPPED = ("skip-link", "running", "toc", "notes-list")
 
@@ -98,6 +101,14 @@ def word_html(html: str, images: Path, resolve) -> str:
         img.set("src", copy.name)
     for count, svg in enumerate(root.xpath("//*[local-name()='svg']"), 1):
         _svg_as_image(svg, images / f"figure-{count}.svg")
+    for tag in root.xpath("//span[contains(concat(' ', @class, ' '), ' tag ')]"):
+        following = tag.getnext()
+        if following is not None and "tag" in following.get("class", "").split():
+            tag.tail = ", " + (tag.tail or "")  # the CSS draws them apart; Word needs words
+    for listed in root.xpath("//ol[contains(@class, 'recommendations')]"):
+        listed.tag = "div"  # each is numbered in its own label: no list numbers as well
+        for item in listed.xpath("./li"):
+            item.tag = "div"
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
@@ -208,8 +219,28 @@ def word_blocks(document: dict) -> dict:
             node["c"][0] = max(1, node["c"][0] + shift)
         if kind in ("Div", "Span"):
             _style(node, seen)
-    document["blocks"] = _notes(blocks)
+    document["blocks"] = _page_breaks(_notes(blocks))
     return document
+
+
+PAGE_BREAK = {
+    "t": "RawBlock",
+    "c": ["openxml", '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'],
+}
+
+
+def _page_breaks(blocks: list) -> list:
+    """blocks with a new page after the cover and the front matter."""
+    out = []
+    for block in blocks:
+        if block.get("t") == "Div":
+            block["c"][1] = _page_breaks(block["c"][1])
+            out.append(block)
+            if any(classes <= set(block["c"][0][1]) for classes in PAGE_AFTER):
+                out.append(PAGE_BREAK)
+        else:
+            out.append(block)
+    return out
 
 
 def _walk(value):

@@ -18,6 +18,7 @@ from pathlib import Path
 import tinycss2
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
@@ -203,6 +204,8 @@ def _apply(document, name: str, spec: dict) -> None:
         layout.space_after = Pt(spec["after"])
     if "before" in spec:
         layout.space_before = Pt(spec["before"])
+    if name in ("Title", "Subtitle", "Author", "Date", "Abstract"):
+        layout.alignment = WD_ALIGN_PARAGRAPH.LEFT  # the house sets its covers flush left
     if name.startswith("Heading"):
         layout.space_before, layout.space_after = Pt(14), Pt(4)
         layout.keep_with_next = True
