@@ -158,7 +158,15 @@ def _styles(values: dict[str, str], body: str, display: str) -> dict[str, dict]:
         "Author": {"colour": text, "bold": True, "after": 0},
         "Date": {"colour": muted, "after": 12},
         "Status": {"colour": accent, "bold": True, "size": label, "caps": True},
-        "Kicker": {"colour": accent, "bold": True, "size": label, "caps": True, "after": 2},
+        "Kicker": {
+            "colour": accent,
+            "bold": True,
+            "size": label,
+            "caps": True,
+            "before": 8,
+            "after": 2,
+            "keep": True,
+        },
         "Cover Meta": {"colour": muted, "size": small, "after": 2},
         "Heading 1": {"font": display, "size": heading, "colour": primary, "bold": True},
         "Heading 2": {"font": body, "size": sub, "colour": dark or primary, "bold": True},
@@ -166,7 +174,13 @@ def _styles(values: dict[str, str], body: str, display: str) -> dict[str, dict]:
         "Key Messages": {"shade": tint, "border": accent, "after": 4, "indent": 6},
         "Box": {"shade": warm, "border": rule, "after": 4, "indent": 6},
         "Recommendation": {"border": primary, "after": 4, "indent": 6},
-        "Addressed To": {"colour": accent, "bold": True, "size": label, "caps": True},
+        "Addressed To": {
+            "colour": accent,
+            "bold": True,
+            "size": label,
+            "caps": True,
+            "keep": True,
+        },
         "Source": {"colour": muted, "size": small},
         "Imprint": {"colour": muted, "size": small, "after": 3},
         "Bibliography": {"size": small, "after": 3, "hanging": 18},
@@ -209,6 +223,8 @@ def _apply(document, name: str, spec: dict) -> None:
     if name.startswith("Heading"):
         layout.space_before, layout.space_after = Pt(14), Pt(4)
         layout.keep_with_next = True
+    if spec.get("keep"):
+        layout.keep_with_next = True  # a label stays with what it labels
     if "indent" in spec:
         layout.left_indent = Pt(spec["indent"])
     if "hanging" in spec:
