@@ -380,17 +380,42 @@ COMPLEX_SCRIPTS = {"Arab", "Hebr", "Thai", "Laoo", "Khmr", "Mymr", "Deva", "Beng
 
 
 def with_language(xml: bytes, language: str) -> bytes:
-    """Every run without a language of its own gets the document's (w:lang)."""
+    """Every run gets a language (w:lang): the document's, or the one its span
+    said (pandoc writes that bare, as w:val="th"), put in its script's slot;
+    a run in another script than the document's also gets that script's font."""
     root = etree.fromstring(xml)
-    attributes = {f"{{{W}}}{k}": v for k, v in word_language(language).items()}
     for run in root.iter(f"{{{W}}}r"):
         properties = run.find(f"{{{W}}}rPr")
         if properties is None:
             properties = etree.Element(f"{{{W}}}rPr")
             run.insert(0, properties)
-        if properties.find(f"{{{W}}}lang") is None:
-            etree.SubElement(properties, f"{{{W}}}lang", attributes)
+        own = properties.find(f"{{{W}}}lang")
+        tag = language if own is None else own.get(f"{{{W}}}val") or language
+        if own is not None:
+            properties.remove(own)
+        slots = word_language(tag)
+        etree.SubElement(properties, f"{{{W}}}lang", {f"{{{W}}}{k}": v for k, v in slots.items()})
+        if tag != language:
+            _script_font(properties, tag)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _script_font(properties, tag: str) -> None:
+    """A run in another language than the document's: the face of its script."""
+    from advocacy.wordstyles import CJK_FACES, SCRIPT_FONTS
+
+    script = script_of(tag)
+    face = SCRIPT_FONTS.get(script or "")
+    slot = "cs"
+    if face is None:
+        face, slot = CJK_FACES.get(tag, CJK_FACES.get(tag.split("-")[0])), "eastAsia"
+    if face is None:
+        return
+    fonts = properties.find(f"{{{W}}}rFonts")
+    if fonts is None:
+        fonts = etree.Element(f"{{{W}}}rFonts")
+        properties.insert(0, fonts)
+    fonts.set(f"{{{W}}}{slot}", face)
 
 
 CORE = {

@@ -36,6 +36,13 @@ SCRIPT_FONTS = {
     "Beng": "Noto Sans Bengali",
     "Taml": "Noto Sans Tamil",
 }
+CJK_FACES = {  # the faces 00-tokens.css names, for a run in another language
+    "zh": "Noto Sans CJK SC",
+    "zh-Hans": "Noto Sans CJK SC",
+    "zh-Hant": "Noto Sans CJK TC",
+    "ja": "Noto Sans CJK JP",
+    "ko": "Noto Sans CJK KR",
+}
 EAST_ASIAN = {  # language (with script) -> token of its CJK face
     "zh": "font-chinese-simplified",
     "zh-Hans": "font-chinese-simplified",
