@@ -10,7 +10,7 @@ ADVOCACY := $(BIN)/advocacy
 PREVIEW_DPI ?= 80
 
 .DEFAULT_GOAL := build
-.PHONY: help setup build html check list serve test lint previews bench clean
+.PHONY: help setup build html docx check list serve test lint previews bench release clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ build: $(STAMP) ## build every document as HTML and PDF, and build/index.html
 
 html: $(STAMP) ## build the HTML only (fast)
 	$(ADVOCACY) build --html-only
+
+docx: $(STAMP) ## build every document as HTML, PDF and Word (build/ID.docx)
+	$(ADVOCACY) build --docx
 
 check: $(STAMP) ## validate the content; build nothing
 	$(ADVOCACY) check
@@ -62,6 +65,10 @@ previews: build ## render every PDF page to PNG in build/previews; cover and an 
 bench: $(STAMP) ## the edit loop's ratios and the build's stages, measured side by side
 	$(BIN)/python bench/edit_loop.py
 	$(BIN)/python bench/run.py
+
+release: $(STAMP) ## release a document from a clean commit: make release DOC=policy-brief (dist/)
+	@test -n "$(DOC)" || { echo "make release DOC=ID: name the document to release"; exit 2; }
+	$(ADVOCACY) release $(DOC)
 
 clean: ## remove build/ (keeps .venv)
 	rm -rf build

@@ -40,6 +40,7 @@ IN_TEXT = re.compile(r"(?<![\w\\@./:=])@(?P<key>" + KEY + ")")
 PLACEHOLDER = "\ue000{}\ue001"
 PLACEHOLDER_RE = re.compile("\ue000([a-z0-9]+)\ue001")
 REFERENCES = "refs"
+OWN = "own"  # the document's own item, for "How to cite" (Citer.own)
 # A note call follows the word or the punctuation: "poor [@a]." -> "poor.¹"
 NOTE_SPACING = re.compile(r"\s*(?P<token>\ue000c\d+\ue001)(?P<punct>[.,;:]?)")
 
@@ -277,7 +278,14 @@ class Citer:
     def __init__(self) -> None:
         self.clusters: list[str] = []
         self.references: dict[str, str] = {}  # key -> reference, as plain text
+        self.item: dict | None = None  # the document's own CSL item (citeable.py)
         self.marks: dict[int, str] = {}  # cluster index -> the id its formatted text is wrapped in
+
+    def own(self, item: dict) -> str:
+        """A placeholder for the document's own item, which fill formats as a
+        reference list would give it, apart from the document's citations."""
+        self.item = item
+        return PLACEHOLDER.format(OWN)
 
     def replace(self, text: str) -> str:
         """Return text with each citation replaced by a placeholder."""
@@ -300,6 +308,7 @@ class Citer:
         lang is the document's language tag; its CSL locale is `csl_locale`'s.
         A failure of pandoc is a ContentError at the .bib or .csl line it names.
         """
+        html = self._fill_own(html, style, lang, used_by)
         order = [m.group(1) for m in PLACEHOLDER_RE.finditer(html) if m.group(1) != REFERENCES]
         if not order:
             return PLACEHOLDER_RE.sub("", html)
@@ -330,6 +339,14 @@ class Citer:
             return piece if mark is None else f'<span id="{mark}">{piece}</span>'
 
         return PLACEHOLDER_RE.sub(one, html)
+
+    def _fill_own(self, html: str, style: Style, lang: str, used_by: str) -> str:
+        """html with the document's own item in place of its placeholder."""
+        token = PLACEHOLDER.format(OWN)
+        if token not in html:
+            return html
+        own = format_item(self.item, style, csl_locale(lang)[0], used_by) if self.item else ""
+        return html.replace(token, own)
 
 
 def _failure(
@@ -374,6 +391,50 @@ def _footnote(number: int, text: str) -> str:
 def _notes_list(notes: list[str]) -> str:
     items = "".join(f'<li id="note-{i}">{text}</li>' for i, text in enumerate(notes, 1))
     return f'<div class="notes-list"><h3>Notes</h3><ol>{items}</ol></div>'
+
+
+def format_item(item: dict, style: Style, locale: str, used_by: str = "a document") -> str:
+    """One CSL item as the style's reference list gives it, in a CSL locale: safe HTML.
+
+    Its own pandoc call, apart from the document's citations: among them, the
+    item would take part in their disambiguation ("2026a") and in the
+    reference list's author substitutes ("———").
+    """
+    from advocacy.citeable import as_csl_json
+    from advocacy.prose import sanitise_citations
+
+    with tempfile.TemporaryDirectory(prefix="advocacy-") as folder:
+        data = Path(folder) / "item.json"
+        data.write_text(as_csl_json([{**item, "id": "item"}]), encoding="utf-8")
+        args = [
+            "--from=markdown",
+            "--to=html5",
+            "--citeproc",
+            "--wrap=none",
+            f"--bibliography={data}",
+            f"--csl={style.path}",
+            f"--metadata=lang={locale}",
+        ]
+        done = call_pandoc(args, '---\nnocite: "@item"\n---\n\n::: {#refs}\n:::\n', folder)
+    if done.returncode != 0:
+        reason = pandoc_reason(done.stderr)
+        message = f"pandoc could not format the document's own citation: {reason}"
+        raise ContentError([Problem(used_by, 0, 0, message)])
+    return sanitise_citations(_entry_html(done.stdout))
+
+
+def _entry_html(html: str) -> str:
+    """The text of the one entry of pandoc's reference list, without the label
+    of a numeric style ("[1]"), so that it reads inline."""
+    tree = _Tree(html)
+    entry = None
+    for element in tree.root.elements():
+        classes = element.attr("class").split()
+        if "csl-entry" in classes and entry is None:
+            entry = element
+        elif "csl-right-inline" in classes and entry is not None:
+            return tree.inner(element).strip()
+    return tree.inner(entry).strip() if entry is not None else ""
 
 
 def run_pandoc(source: str, bibtex: str, style: Path, lang: str) -> subprocess.CompletedProcess:

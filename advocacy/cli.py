@@ -171,6 +171,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write each changed field into its YAML file, keeping its comments and layout",
     )
+    release_cmd = command(
+        "release",
+        "build a document and write dist/ID-EDITION/ and its zip: every edition's PDF, HTML "
+        "and DOCX, its citation, CHANGES.md and SHA256SUMS; tag the commit release/ID/EDITION",
+    )
+    release_cmd.add_argument("document", metavar="DOCUMENT_ID", help="the document to release")
     return top
 
 
@@ -533,6 +539,30 @@ def cmd_serve(args, paths: Paths) -> int:
     return serve(paths, port=args.port, host=args.host, strict=args.strict)
 
 
+def cmd_release(args, paths: Paths) -> int:
+    from advocacy.build import load_project
+    from advocacy.bundle import file_size
+    from advocacy.release import clean_repository, release
+
+    git = clean_repository(paths)  # first: a release is of a commit
+    project = load_project(paths, args.strict)
+    documents = project.corpus.documents
+    if args.document not in documents:
+        hint = suggest(args.document, documents)
+        raise UsageError(
+            f"no document '{args.document}'{hint}; expected one of {one_of(documents)}"
+        )
+    done = release(paths, args.document, project=project, git=git)
+    since = f"changes since {done.previous}" if done.previous else "its first release"
+    print(f"released {paths.shown(done.folder)}/ ({done.tag}; CHANGES.md: {since})")
+    for path, size in done.sizes:
+        print(f"  {paths.shown(path)}  {file_size(size)}")
+    _print_notes(done.warnings, levels={"warning"})
+    if not any("subset" in w.message for w in done.warnings):
+        print("every PDF embeds its fonts as subsets")
+    return 0
+
+
 def cmd_import_docx(args, paths: Paths) -> int:
     from advocacy.wordimport import diff, import_docx
 
@@ -555,6 +585,7 @@ COMMANDS = {
     "serve": cmd_serve,
     "list": cmd_list,
     "new": cmd_new,
+    "release": cmd_release,
     "schema": cmd_schema,
     "trace": cmd_trace,
     "translations": cmd_translations,

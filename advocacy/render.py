@@ -67,6 +67,30 @@ def mark_name(path: str, loc: tuple, value: str) -> str:
 INLINE = {"statement", "action", "key_messages", "points", "main_recommendation"}
 
 
+class _Compiled(jinja2.BytecodeCache):
+    """Compiled templates, shared by every environment of the process.
+
+    Each render has its own environment (its labels are its language's), but
+    the templates compile to the same code: Jinja keys it by the template's
+    file and checks it against the source's checksum, so an edited template
+    is compiled again.
+    """
+
+    def __init__(self) -> None:
+        self.codes: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.codes.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.codes[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = _Compiled()
+
+
 def environment(paths: Paths, labels: Labels | None = None) -> jinja2.Environment:
     """Jinja with autoescape and StrictUndefined; templates from templates/.
 
@@ -83,6 +107,7 @@ def environment(paths: Paths, labels: Labels | None = None) -> jinja2.Environmen
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=COMPILED,
     )
     env.globals["_"] = labels.html
     env.globals["date"] = labels.date
@@ -320,6 +345,9 @@ def document_context(corpus: Corpus, plan: Outline, views: Views) -> dict:
     doc.editions, doc.translation = edition_context(corpus, document, plan.labels)
     doc.series, doc.issn = series_of(corpus.project, document, plan.labels)
     doc.partner_groups = partner_groups(document, plan.labels)
+    from advocacy.citeable import imprint_item  # "How to cite": formatted by Citer.fill
+
+    doc.citation = Markup(views.prose.citer.own(imprint_item(corpus, document, plan.labels)))
     project = views.fields(corpus.project)
     project.organisation = views.fields(corpus.project.organisation)
     records = {

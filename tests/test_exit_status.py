@@ -55,7 +55,9 @@ def test_root_after_the_command_is_the_same_as_before(make_project, capsys):
     assert capsys.readouterr().out.startswith("content is valid: 4 records, 1 reference")
 
 
-@pytest.mark.parametrize("command", ["build", "check", "list", "trace", "catalog", "schema"])
+@pytest.mark.parametrize(
+    "command", ["build", "check", "list", "trace", "catalog", "schema", "release"]
+)
 def test_every_command_has_help(capsys, command):
     assert main([command, "--help"]) == 0
     out = capsys.readouterr().out
@@ -74,7 +76,7 @@ def test_status_2_for_a_mistake_on_the_command_line(capsys):
     assert err.endswith(
         "advocacy: error: argument COMMAND: invalid choice: 'biuld' (choose from 'build', "
         "'index', 'serve', 'check', 'list', 'trace', 'new', 'catalog', 'translations', 'schema', "
-        "'import-docx')\n"
+        "'import-docx', 'release')\n"
     )
 
 

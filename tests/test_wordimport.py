@@ -205,3 +205,23 @@ def test_pending_tracked_changes_are_reported_not_imported(exported, project, ca
         f'{CASTE}:4:1: warning: a tracked change not yet accepted (inserted "Dalit" by Ministry '
         "reviewer) in statement is not imported: accept or reject it in Word, then import again\n"
     )
+
+
+def test_an_edition_in_another_language_is_imported_into_its_translation(exported, project, capsys):
+    malay = exported.parent / "policy-brief.ms.docx"
+
+    def change(document):
+        retype(
+            paragraph(document, "Komuniti yang terpencil"),
+            "Komuniti Dalit dan komuniti lain yang ditanda oleh kasta ialah satu daripada enam "
+            "komuniti yang mengalami penyisihan.",
+        )
+
+    path = edited(malay, project, change)
+    status, out, _ = run(capsys, project, str(path), "--apply")
+    assert status == 0
+    assert out.startswith("--- content/exclusions/caste-gender.ms.yaml:4 (statement, in the YAML)")
+    text = (project / "content/exclusions/caste-gender.ms.yaml").read_text(encoding="utf-8")
+    assert "statement: >\n  Komuniti Dalit dan komuniti lain" in text
+    assert "translated_from:\n  name: ba850accb7d6" in text  # the source it was made from
+    assert STATEMENT in (project / CASTE).read_text(encoding="utf-8")  # the source untouched
