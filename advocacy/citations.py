@@ -11,6 +11,8 @@ tag is mapped to a locale pandoc ships (`csl_locale`).
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
 import subprocess
 import tempfile
@@ -403,6 +405,9 @@ def format_item(item: dict, style: Style, locale: str, used_by: str = "a documen
     from advocacy.citeable import as_csl_json
     from advocacy.prose import sanitise_citations
 
+    key = _remembered("item", json.dumps(item, sort_keys=True), _style_bytes(style.path), locale)
+    if key in _FORMATTED:
+        return _FORMATTED[key]
     with tempfile.TemporaryDirectory(prefix="advocacy-") as folder:
         data = Path(folder) / "item.json"
         data.write_text(as_csl_json([{**item, "id": "item"}]), encoding="utf-8")
@@ -420,7 +425,8 @@ def format_item(item: dict, style: Style, locale: str, used_by: str = "a documen
         reason = pandoc_reason(done.stderr)
         message = f"pandoc could not format the document's own citation: {reason}"
         raise ContentError([Problem(used_by, 0, 0, message)])
-    return sanitise_citations(_entry_html(done.stdout))
+    _FORMATTED[key] = formatted = sanitise_citations(_entry_html(done.stdout))
+    return formatted
 
 
 def _entry_html(html: str) -> str:
@@ -437,11 +443,45 @@ def _entry_html(html: str) -> str:
     return tree.inner(entry).strip() if entry is not None else ""
 
 
+_FORMATTED: dict[str, object] = {}  # what pandoc gave for the same inputs, in this process
+_REMEMBERED = 256
+
+
+def _remembered(*parts: str | bytes):
+    """The key of a pandoc answer in _FORMATTED: a hash of all it depends on. A
+    render of the same citations again (the Word file's, the live preview's)
+    skips pandoc."""
+    return hashlib.sha256(
+        b"\0".join(p.encode("utf-8") if isinstance(p, str) else p for p in parts)
+    ).hexdigest()
+
+
+def _style_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return str(path).encode()  # pandoc will say what is wrong with it
+
+
 def run_pandoc(source: str, bibtex: str, style: Path, lang: str) -> subprocess.CompletedProcess:
     """Run pandoc's citeproc on source, with bibtex as the bibliography, lang a CSL locale.
 
     Its output is given without the MARK the bibliography puts after some names.
+    A successful answer is remembered for the same inputs (the style's text
+    included) for the rest of the process.
     """
+    key = _remembered("cite", source, bibtex, _style_bytes(style), lang)
+    if key in _FORMATTED:
+        return _FORMATTED[key]
+    done = _run_pandoc(source, bibtex, style, lang)
+    if done.returncode == 0:
+        if len(_FORMATTED) >= _REMEMBERED:
+            _FORMATTED.clear()
+        _FORMATTED[key] = done
+    return done
+
+
+def _run_pandoc(source: str, bibtex: str, style: Path, lang: str) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory(prefix="advocacy-") as folder:
         bib = Path(folder) / "cited.bib"
         bib.write_text(bibtex, encoding="utf-8")
