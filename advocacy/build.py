@@ -305,7 +305,10 @@ def build(
         drawn = {}
         if pdf and todo:
             tasks = [
-                _task(project, out, name, chosen[name][0], pages_html[name].html) for name in todo
+                _task(
+                    out, name, project, chosen[name][0], pages_html[name].html, inputs.origins[name]
+                )
+                for name in todo
             ]
             order = sorted(
                 tasks, key=lambda t: -_weight(project, entries[t.name], chosen[t.name][0])
@@ -439,12 +442,14 @@ class _Task:
     doc_id: str
     rights: Rights
     words: object
+    origin: object = None  # provenance.Origin: where the edition is built from
 
 
-def _task(project: Project, out: OutputFolder, name: str, document, html: str) -> _Task:
+def _task(out: OutputFolder, name: str, project: Project, document, html: str, origin) -> _Task:
     target = out.stage(f"{name}.pdf")
     rights = licence_rights(project, document)
-    return _Task(name, target, html, document.id, rights, link_words(project, document))
+    words = link_words(project, document)
+    return _Task(name, target, html, document.id, rights, words, origin)
 
 
 _worker_project: Project | None = None  # the project, as a forked worker inherits it
@@ -455,7 +460,13 @@ def _draw(task: _Task):
     ("problems", [...]) since AdvocacyError cannot be pickled whole."""
     try:
         return write_pdf(
-            task.target, task.html, _worker_project, task.doc_id, task.rights, task.words
+            task.target,
+            task.html,
+            _worker_project,
+            task.doc_id,
+            task.rights,
+            task.words,
+            origin=task.origin,
         )
     except AdvocacyError as exc:
         return ("problems", exc.problems, type(exc).__name__)
@@ -478,7 +489,13 @@ def draw_pdfs(project: Project, tasks: list[_Task], jobs: int, say) -> dict:
             for task in tasks:
                 say(f"{task.name}: PDF")
                 done[task.name] = write_pdf(
-                    task.target, task.html, project, task.doc_id, task.rights, task.words
+                    task.target,
+                    task.html,
+                    project,
+                    task.doc_id,
+                    task.rights,
+                    task.words,
+                    origin=task.origin,
                 )
                 say(f"{task.name}: {plural(done[task.name].pages, 'page')}")
             return done
@@ -543,9 +560,13 @@ def _rebuilt(kind, problems: list[Problem]) -> AdvocacyError:
 
 
 class EditionInputs:
-    """What each edition is made from, hashed into its key (cache.py)."""
+    """What each edition is made from, hashed into its key (cache.py), and where
+    it is built from (provenance.py): the commit and SOURCE_DATE_EPOCH, which
+    its PDF states, so they are in the key too."""
 
     def __init__(self, project: Project):
+        from advocacy import provenance
+
         self.project = project
         self.hasher = cache.Hasher()
         self.tool = cache.tool_version()
@@ -555,6 +576,14 @@ class EditionInputs:
             ("project", self._source_hash(project.corpus.project_source)),
             ("actors", self.hasher.file(paths.content / ACTORS_FILE)),
         ]
+        source = project.corpus.project_source
+        self.shared_files = [*_files_under(paths.theme), paths.content / ACTORS_FILE]
+        self.shared_files += [paths.root / source.path] if source is not None else []
+        self.epoch = provenance.source_date_epoch()
+        folders = [paths.content, paths.templates]
+        self.commit, unread = provenance.commit(paths.content, folders, paths.shown(paths.content))
+        project.notes.extend(unread)
+        self.origins: dict[str, provenance.Origin] = {}  # by output name, as key() found
 
     @staticmethod
     def _source_hash(source) -> str:
@@ -565,6 +594,30 @@ class EditionInputs:
         return hashlib.sha256(source.text.encode("utf-8")).hexdigest()
 
     def key(self, name: str, document: DocumentBase, corpus: Corpus) -> str:
+        """The edition's key: what it is made from (content_key) and what its PDF
+        says of where it was built; an output is unchanged only if both are."""
+        from advocacy import provenance
+
+        content, files = self.content_key(name, document, corpus)
+        commit = self.commit
+        uncommitted = commit is not None and commit.differs(files)
+        built = {"commit": commit and commit.id, "uncommitted": uncommitted, "epoch": self.epoch}
+        key = cache.key({"content": content, "built": built})
+        self.origins[name] = provenance.Origin(
+            name,
+            document.language,
+            document.edition,
+            content,
+            key,
+            self.project.corpus.project.organisation.name,
+            commit and commit.id,
+            uncommitted,
+            self.epoch,
+        )
+        return key
+
+    def content_key(self, name: str, document: DocumentBase, corpus: Corpus) -> tuple[str, list]:
+        """A hash of exactly what the edition is made from, and the files it read."""
         project, paths = self.project, self.project.paths
         language = document.language
         records = shown_records(corpus, document)
@@ -597,7 +650,10 @@ class EditionInputs:
             "style": self.hasher.file(style.path) if style is not None else None,
             "bibliography": project.bibliography.subset_text(cited)[0].text if cited else "",
         }
-        return cache.key(parts)
+        read = [*self.shared_files, *files, *(paths.root / source.path for source in sources)]
+        read += [style.path] if style is not None else []
+        read += [bib.path for bib in project.bibliography.holding(cited)]
+        return cache.key(parts), read
 
 
 def shown_records(corpus: Corpus, document: DocumentBase) -> set[tuple[str, str]]:
@@ -734,7 +790,11 @@ def write_pdf(
     doc_id: str,
     rights: Rights | None = None,
     words=None,
+    *,
+    origin=None,
 ):
+    """Draw html to the PDF file target. origin (provenance.Origin) is what its
+    XMP says of where it comes from (EditionInputs.key found it)."""
     from advocacy import pdf
 
     pdf.quiet_weasyprint()
@@ -749,6 +809,7 @@ def write_pdf(
         document=project.corpus.sources[("document", doc_id)].path,
         rights=rights,
         link_words=words,
+        origin=origin,
     )
 
 
@@ -807,6 +868,7 @@ def write_index(out: OutputFolder, project: Project, pages: dict[str, int | None
                     "translation": language != source.edition_languages()[0],
                     "pages": _pages(out, name, pages) if pdf is not None else None,
                     "has_pdf": pdf is not None,
+                    "has_docx": out.current(f"{name}.docx") is not None,
                 }
             )
         if rows:

@@ -4,16 +4,20 @@ Two checks, the second only when the first fails:
 
 - The stamp, build/.cache/stamp.json: the size, times and inode of every
   file a build may read (content/, templates/, the tool's own code and the
-  packages it runs on) and the command's options. When they are as the last
-  build that succeeded left them, and so is every output it wrote, nothing is
-  loaded or drawn: the build says again what it said then.
+  packages it runs on), of the files git keeps HEAD in (a commit changes
+  what the PDFs say; reading them needs no git), SOURCE_DATE_EPOCH and the
+  command's options. When they are as the last build that succeeded left
+  them, and so is every output it wrote, nothing is loaded or drawn: the
+  build says again what it said then.
 - An edition's key, build/.cache/NAME.json: a hash of the bytes of exactly
   what the edition is made from: its document and the records it shows (with
   their translations and data files), the bibliography entries they cite,
   the CSL style, the templates, stylesheets and fonts, the assets it names,
-  and the versions of the tool and of the libraries that draw it. An edition
-  whose key is unchanged, and whose outputs are as they were left, is neither
-  rendered nor rewritten.
+  and the versions of the tool and of the libraries that draw it; and what
+  its PDF says of where it was built (provenance.py: the commit, whether the
+  edition's files differ from it, SOURCE_DATE_EPOCH). An edition whose key
+  is unchanged, and whose outputs are as they were left, is neither rendered
+  nor rewritten.
 
 Both are hints only: an entry that is missing, unreadable or of another
 version means a rebuild (with a warning when it was there but unreadable),
@@ -101,10 +105,19 @@ def _input_state(path: str) -> list | None:
 
 
 def stamp(folders: Iterable[Path], options: dict) -> str:
-    """A digest of the state of every file under folders, of the tool's code and
-    installed packages, and of the command's options."""
+    """A digest of the state of every file under folders and of the files their
+    git repositories keep HEAD in, of the tool's code and installed packages,
+    of SOURCE_DATE_EPOCH and of the command's options."""
+    from advocacy.provenance import EPOCH, head_files
+
+    folders = list(folders)
     digest = hashlib.sha256()
-    digest.update(json.dumps([VERSION, __version__, sys.version, options], default=str).encode())
+    epoch = os.environ.get(EPOCH)
+    digest.update(
+        json.dumps([VERSION, __version__, sys.version, options, epoch], default=str).encode()
+    )
+    for path in sorted({str(p) for folder in folders for p in head_files(folder)}):
+        digest.update(f"{path}\0{_input_state(path)}\0".encode())
     tops = [*folders, PACKAGE]
     tops_seen = set()
     for top in tops:

@@ -501,9 +501,11 @@ def resolver(routes: dict[Path, Path], base: Path):
 
 def epoch(document) -> int:
     """The time a Word file carries: SOURCE_DATE_EPOCH, or the document's release date."""
-    given = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if given.isdigit():
-        return int(given)
+    from advocacy.provenance import source_date_epoch
+
+    given = source_date_epoch()
+    if given is not None:
+        return given
     when = document.released or document.date
     moment = datetime(when.year, when.month or 1, when.day or 1, tzinfo=UTC)
     return int(moment.timestamp())

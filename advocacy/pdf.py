@@ -649,6 +649,7 @@ def write_pdf(
     document: str = "document",
     rights=None,
     link_words: LinkWords | None = None,
+    origin=None,
 ) -> Rendered:
     """Render html, whose relative URLs start at base, to the PDF file target.
 
@@ -660,7 +661,12 @@ def write_pdf(
     html's <style>; a warning at a line of the inlined CSS is given at its file
     and line. Every other warning is given at document. rights (licences.Rights)
     go into the XMP metadata. link_words say where each link goes, in the
-    document's language (LinkWords).
+    document's language (LinkWords). origin (provenance.Origin), when given,
+    says where the PDF comes from: its edition, commit and content hash, in
+    the XMP metadata (and its date, with SOURCE_DATE_EPOCH).
+
+    The same html, origin and fonts give the same bytes: the /ID is the
+    DocumentID's (or a constant), and nothing is dated by the clock.
     """
     fetcher = ProjectFetcher(routes)
     with captured_log() as records:
@@ -671,11 +677,11 @@ def write_pdf(
             target,
             pdf_variant="pdf/a-3u" if archival else "pdf/ua-1",
             pdf_tags=True,
-            pdf_identifier=b"advocacy",
+            pdf_identifier=origin.identifier() if origin is not None else b"advocacy",
             attachments=[],
             custom_metadata=True,
         )
-    finish_tagging(target, archival, rights, source.etree_element, link_words)
+    finish_tagging(target, archival, rights, source.etree_element, link_words, origin)
     anchors = {}
     for number, page in enumerate(drawn.pages, 1):
         for anchor in page.anchors:
@@ -880,6 +886,7 @@ def finish_tagging(
     rights=None,
     html=None,
     link_words: LinkWords | None = None,
+    origin=None,
 ) -> None:
     """Complete what WeasyPrint 70 leaves out of a PDF/UA file, with pikepdf.
 
@@ -893,7 +900,13 @@ def finish_tagging(
     - the structure elements' /ID (a table's header cells, which data cells
       name in /Headers) are resolved by an /IDTree;
     - rights, when given, are written to the XMP: dc:rights, xmpRights:Marked
-      and xmpRights:WebStatement.
+      and xmpRights:WebStatement;
+    - origin, when given, too (_write_origin): the edition, commit, content
+      hash and, with SOURCE_DATE_EPOCH, the dates; an archival file declares
+      the properties PDF/A does not predefine (_declare_schemas).
+
+    The file is saved with an /ID computed from its bytes, and pikepdf leaves
+    no mark of its own (no xmp:MetadataDate of the clock, no Producer).
     """
     import pikepdf
 
@@ -906,13 +919,17 @@ def finish_tagging(
                 annotation.F = 4  # Print
         _describe_links(pdf, html, link_words)
         _artifacts(pdf)
-        if archival or rights is not None:
+        if archival or rights is not None or origin is not None:
             with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
                 if archival:
-                    xmp.register_xml_namespace("http://www.aiim.org/pdfua/ns/id/", "pdfuaid")
-                    xmp["{http://www.aiim.org/pdfua/ns/id/}part"] = "1"
+                    xmp.register_xml_namespace(PDFUAID, "pdfuaid")
+                    xmp[f"{{{PDFUAID}}}part"] = "1"
                 if rights is not None:
                     _write_rights(xmp, rights)
+                if origin is not None:
+                    _write_origin(xmp, pdf.docinfo, origin)
+            if archival:
+                _declare_schemas(pdf, origin is not None)
         pdf.save(path, deterministic_id=True)
 
 
@@ -1078,6 +1095,96 @@ def _write_rights(xmp, rights) -> None:
     xmp["xmpRights:Marked"] = "True" if rights.marked else "False"
     if rights.url:
         xmp["xmpRights:WebStatement"] = rights.url
+
+
+# ------------------------------------------------ where the PDF comes from
+#
+# The edition and its language, identifiers of the document and of this
+# output of it, and in a namespace of our own (provenance.NAMESPACE) the
+# commit, whether the edition's files differ from it, and the content's hash.
+# PDF/A-3 allows properties it does not predefine only when the XMP describes
+# them in an extension schema (ISO 19005-3, 6.6.2.3): an archival file
+# describes ours, and pdfuaid's, which ISO 19005-3 does not predefine either.
+
+PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+PDFA_EXTENSION = "http://www.aiim.org/pdfa/ns/extension/"
+PDFA_SCHEMA = "http://www.aiim.org/pdfa/ns/schema#"
+PDFA_PROPERTY = "http://www.aiim.org/pdfa/ns/property#"
+PDFUA_PROPERTIES = {"part": ("Integer", "Indicates which part of ISO 14289 is followed")}
+
+
+def _write_origin(xmp, docinfo, origin) -> None:
+    """origin (provenance.Origin) in the XMP, and the edition in the Info
+    dictionary as /Edition too, so that viewers' document properties show it:
+    PDF/A-3 and PDF/UA-1 constrain only the Info entries that have XMP
+    equivalents. With SOURCE_DATE_EPOCH, the PDF's dates are that instant."""
+    import pikepdf
+
+    from advocacy.provenance import NAMESPACE, PREFIX
+
+    xmp.register_xml_namespace(NAMESPACE, PREFIX)
+    xmp["dc:language"] = [origin.language]
+    xmp["xmpMM:DocumentID"] = origin.document_id()
+    xmp["xmpMM:InstanceID"] = origin.instance_id()
+    if origin.edition is not None:
+        xmp["xmpMM:VersionID"] = origin.edition
+        docinfo["/Edition"] = pikepdf.String(origin.edition)
+    if origin.commit is not None:
+        xmp[f"{{{NAMESPACE}}}commit"] = origin.commit
+        xmp[f"{{{NAMESPACE}}}uncommitted"] = "True" if origin.uncommitted else "False"
+    xmp[f"{{{NAMESPACE}}}contentHash"] = origin.content
+    if origin.epoch is not None:
+        from datetime import UTC, datetime
+
+        when = datetime.fromtimestamp(origin.epoch, UTC)
+        xmp["xmp:CreateDate"] = xmp["xmp:ModifyDate"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        docinfo["/CreationDate"] = docinfo["/ModDate"] = when.strftime("D:%Y%m%d%H%M%SZ")
+
+
+def _declare_schemas(pdf, ours: bool) -> None:
+    """Describe pdfuaid's properties, and ours if written, in a PDF/A
+    extension schema container in the XMP packet."""
+    from lxml import etree
+
+    from advocacy.provenance import NAMESPACE, PREFIX, PROPERTIES
+
+    schemas = [(PDFUAID, "pdfuaid", "PDF/UA Universal Accessibility Schema", PDFUA_PROPERTIES)]
+    if ours:
+        schemas.append((NAMESPACE, PREFIX, "advocacy: where a publication comes from", PROPERTIES))
+    packet = etree.fromstring(pdf.Root.Metadata.read_bytes())
+    names = {"pdfaExtension": PDFA_EXTENSION, "pdfaSchema": PDFA_SCHEMA}
+    names["pdfaProperty"] = PDFA_PROPERTY
+    description = etree.SubElement(
+        packet.find(f"{{{RDF}}}RDF"), f"{{{RDF}}}Description", {f"{{{RDF}}}about": ""}, names
+    )
+    container = etree.SubElement(description, f"{{{PDFA_EXTENSION}}}schemas")
+    bag = etree.SubElement(container, f"{{{RDF}}}Bag")
+    for namespace, prefix, title, properties in schemas:
+        schema = _resource(bag)
+        _fields(schema, PDFA_SCHEMA, schema=title, namespaceURI=namespace, prefix=prefix)
+        listed = etree.SubElement(
+            etree.SubElement(schema, f"{{{PDFA_SCHEMA}}}property"), f"{{{RDF}}}Seq"
+        )
+        for name, (kind, meaning) in properties.items():
+            fields = {"name": name, "valueType": kind, "category": "internal"}
+            _fields(_resource(listed), PDFA_PROPERTY, **fields, description=meaning)
+    text = etree.tostring(packet.getroottree(), encoding="utf-8", xml_declaration=False)
+    pdf.Root.Metadata.write(text)
+
+
+def _resource(parent):
+    """An rdf:li of parent that is a structure (rdf:parseType="Resource")."""
+    from lxml import etree
+
+    return etree.SubElement(parent, f"{{{RDF}}}li", {f"{{{RDF}}}parseType": "Resource"})
+
+
+def _fields(parent, namespace: str, **values: str) -> None:
+    from lxml import etree
+
+    for name, value in values.items():
+        etree.SubElement(parent, f"{{{namespace}}}{name}").text = value
 
 
 def _scope_header_cells(element, in_head: bool = False) -> None:

@@ -123,3 +123,30 @@ def test_the_same_content_gives_the_same_bytes(words, tmp_path):
     assert (tmp_path / "policy-brief.docx").read_bytes() == (
         words / "policy-brief.docx"
     ).read_bytes()
+
+
+def test_the_index_links_each_word_file(words):
+    from lxml import html
+
+    page = html.parse(str(words / "index.html")).getroot()
+    links = {a.get("href"): a.get("hreflang") for a in page.iter("a") if a.text == "Word"}
+    assert links["policy-brief.docx"] == "en"
+    assert links["policy-brief.ms.docx"] == "ms"
+
+
+def test_a_span_in_another_language_gets_its_slot_and_its_scripts_face():
+    from advocacy.docx import W, with_language
+
+    xml = (
+        f'<w:document xmlns:w="{W}"><w:body><w:p>'
+        "<w:r><w:t>Article 1</w:t></w:r>"
+        '<w:r><w:rPr><w:lang w:val="th"/></w:rPr><w:t>มนุษย์ทั้งปวง</w:t></w:r>'
+        "</w:p></w:body></w:document>"
+    ).encode()
+    from lxml import etree
+
+    runs = etree.fromstring(with_language(xml, "en")).iter(f"{{{W}}}r")
+    english, thai = (run.find(f"{{{W}}}rPr") for run in runs)
+    assert english.find(f"{{{W}}}lang").attrib == {f"{{{W}}}val": "en-US"}
+    assert thai.find(f"{{{W}}}lang").attrib == {f"{{{W}}}val": "th-TH", f"{{{W}}}bidi": "th-TH"}
+    assert thai.find(f"{{{W}}}rFonts").get(f"{{{W}}}cs") == "Noto Sans Thai"
