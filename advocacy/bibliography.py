@@ -14,6 +14,7 @@ so a check that passes means pandoc can read every cited entry.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import logging
 import os
 import re
@@ -886,6 +887,9 @@ def call_pandoc(
         raise AdvocacyError([Problem("pandoc", 0, 0, message)]) from exc
 
 
+_READ_BY_PANDOC: set[str] = set()  # hashes of subsets pandoc read without a complaint
+
+
 def pandoc_problems(bib: Bibliography, keys: set[str]) -> list[Problem]:
     """Read the cited entries with pandoc's own BibTeX reader, as the build will.
 
@@ -903,8 +907,12 @@ def pandoc_problems(bib: Bibliography, keys: set[str]) -> list[Problem]:
         mapped, notes = bib.subset_text(cited, exclude)
         if round_ == 0:
             problems.extend(notes)
+        read = hashlib.sha256(mapped.text.encode("utf-8")).hexdigest()
+        if read in _READ_BY_PANDOC:  # the same text read before, in this process
+            break
         done = call_pandoc(["--from=biblatex", "--to=csljson"], mapped.text)
         if done.returncode == 0:
+            _READ_BY_PANDOC.add(read)
             break
         problem, key = reading_problem(bib, mapped, done.stderr)
         problems.append(problem)

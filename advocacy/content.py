@@ -239,11 +239,30 @@ def read_text(
     return (None, problems) if problems else (text, [])
 
 
+_PARSED: dict[tuple[str, str], tuple[Source | None, list[Problem]]] = {}
+_KEPT = 4096  # files whose parse is kept, by their text
+
+
 def read_source(path: Path, shown: str) -> tuple[Source | None, list[Problem]]:
-    """Read one YAML file; return its Source, or the problems that stop it."""
+    """Read one YAML file; return its Source, or the problems that stop it.
+
+    A file read again with the same text is not parsed again (the live
+    preview reloads every file on each save); its Source is shared, and
+    nothing changes a Source once it is read.
+    """
     text, problems = read_text(path, shown)
     if text is None:
         return None, problems
+    key = (shown, text)
+    if key not in _PARSED:
+        if len(_PARSED) >= _KEPT:
+            _PARSED.clear()
+        _PARSED[key] = _parse(text, shown)
+    source, problems = _PARSED[key]
+    return source, list(problems)
+
+
+def _parse(text: str, shown: str) -> tuple[Source | None, list[Problem]]:
     if not re.search(r"^[ \t]*[^#\s]", text, re.MULTILINE):
         return None, [Problem(shown, 1, 1, "the file is empty; write a YAML mapping")]
     try:

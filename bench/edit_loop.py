@@ -4,6 +4,8 @@ Every figure is a whole command, run as a user runs it, REPEAT times with its
 pair interleaved (A B A B ...), and the median kept, so the machine's speed
 cancels out of the ratio. Peak memory is the largest single process of the
 command's tree (getrusage of the children: the build, a PDF worker, pandoc).
+The live preview's figure is the time from a save to the served page showing
+it, with `advocacy serve` running and idle before each save.
 
 Usage: python bench/edit_loop.py [REPEAT]
 """
@@ -12,11 +14,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,6 +91,58 @@ def large_network(base: Path, count: int) -> Path:
             encoding="utf-8",
         )
     return root
+
+
+class Served:
+    """`advocacy serve` on a free port of 127.0.0.1, its output read as it comes."""
+
+    def __init__(self, root: Path):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        command = [*ADVOCACY, "--root", str(root), "serve", "--port", str(self.port)]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=root
+        )
+        self.last_line = time.monotonic()
+        self.ready = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+        if not self.ready.wait(120):
+            sys.exit("bench: advocacy serve did not start")
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.last_line = time.monotonic()
+            if line.startswith("serving "):
+                self.ready.set()
+
+    def quiet(self, seconds: float = 2.0) -> None:
+        """Wait until the server has printed nothing for seconds: its PDFs are done."""
+        while time.monotonic() - self.last_line < seconds:
+            time.sleep(0.1)
+
+    def page(self, name: str) -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/{name}", timeout=10) as got:
+            return got.read().decode("utf-8")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(30)
+
+
+def save_to_reload(served: Served, record: Path, original: str, marks) -> float:
+    """Seconds from saving a new word into a record of the brief to the brief's
+    page, served, holding it; the server idle before the save."""
+    served.quiet()
+    word = f"Benchmark{next(marks)}"
+    text = original.replace("statement: >\n  ", f"statement: >\n  {word} ", 1)
+    start = time.perf_counter()
+    record.write_text(text, encoding="utf-8")
+    while word not in served.page("policy-brief.html"):
+        if time.perf_counter() - start > 60:
+            sys.exit("bench: the served page never showed the save")
+        time.sleep(0.005)
+    return time.perf_counter() - start
 
 
 def main(repeat: int) -> None:
@@ -167,6 +224,25 @@ def main(repeat: int) -> None:
         max(1, repeat // 2),
         unit="MiB",
     )
+    live = project_copy(base, "live")
+    brief_record = live / "content" / "exclusions" / "farmers-rural-poor.yaml"
+    brief_original = brief_record.read_text(encoding="utf-8")
+    served, marks = Served(live), iter(range(10**6))
+    try:
+        pair(
+            "serve: save to the brief's new HTML served / building the brief's HTML alone",
+            (
+                "save a record of the brief, until the page served shows it",
+                lambda: save_to_reload(served, brief_record, brief_original, marks),
+            ),
+            (
+                "advocacy build --force --html-only policy-brief",
+                lambda: run([*build, "--force", "--html-only", "policy-brief"]),
+            ),
+            repeat,
+        )
+    finally:
+        served.stop()
     shutil.rmtree(base, ignore_errors=True)
 
 

@@ -156,7 +156,7 @@ def test_trace_lists_every_place_a_key_is_cited(capsys):
     cited = [line for line in out if line.startswith("  cited at ")]
     assert cited == [
         "  cited at content/documents/policy-brief.ms.yaml:38:24 (introduction)",
-        "  cited at content/documents/policy-brief.yaml:38:63 (introduction)",
+        "  cited at content/documents/policy-brief.yaml:39:63 (introduction)",
         "  cited at content/recommendations/social-protection.ms.yaml:10:11 (rationale)",
         "  cited at content/recommendations/social-protection.yaml:11:4 (rationale)",
         "  cited at content/recommendations/social-protection.yaml:13:36 (sources[1])",
