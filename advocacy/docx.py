@@ -475,10 +475,24 @@ def render_docx(project, document, corpus, name: str, target: Path) -> None:
         "creator": "; ".join(plain_text(a.name) for a in document.authors),
         PROPERTY: name,
     }
-    resolve = resolver(routes(paths), paths.build)
+    resolve = _light_logo(resolver(routes(paths), paths.build), corpus.project.organisation)
     write_docx(
         page.html, target, reference, resolve, properties, document.language, epoch(document)
     )
+
+
+def _light_logo(resolve, organisation):
+    """resolve, with the logo for dark bands (on the cover's colour in print)
+    replaced by the plain one: a Word page is white. Without a plain logo, the
+    organisation's name stands in its place."""
+    dark, plain = organisation.logo_on_dark, organisation.logo
+
+    def light(src: str) -> Path | None:
+        if dark and src == f"assets/{dark}":
+            return resolve(f"assets/{plain}") if plain else None
+        return resolve(src)
+
+    return light
 
 
 def resolver(routes: dict[Path, Path], base: Path):

@@ -194,3 +194,17 @@ def test_a_theme_overrides_the_house_templates_and_css(branded, capsys):
         .read_text(encoding="utf-8")
         .count("own back page")
     )
+
+
+def test_the_word_file_carries_the_logo_and_partners_with_their_names(branded):
+    import docx
+
+    from advocacy.build import build
+    from advocacy.config import Paths
+
+    build(Paths.at(branded), pdf=False, docx=True)
+    document = docx.Document(str(branded / "build" / "brief.docx"))
+    wp = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+    alts = [p.get("descr") for p in document.element.body.iter(f"{wp}docPr")]
+    assert "Malaysian SSE Network" in alts
+    assert "Partner Co-op" in alts
