@@ -76,6 +76,7 @@ class Bibliography:
     broken: set[str] = field(default_factory=set)  # keys of entries pandoc cannot read
     _line_starts: list[int] = field(default_factory=list, repr=False)
     _layouts: dict[str, _Layout] = field(default_factory=dict, repr=False)
+    _subsets: dict[tuple, tuple] = field(default_factory=dict, repr=False)
 
     @property
     def keys(self) -> set[str]:
@@ -125,7 +126,17 @@ class Bibliography:
         self, keys: set[str], exclude: set[str] | frozenset = frozenset()
     ) -> tuple[SubsetText, list[Problem]]:
         """subset's text, knowing where in the file each character came from, and the
-        warnings found in making it; the entries in exclude are left out."""
+        warnings found in making it; the entries in exclude are left out. Made
+        once for the same keys (an edition's key and its citations both ask)."""
+        asked = (frozenset(keys), frozenset(exclude))
+        if asked not in self._subsets:
+            self._subsets[asked] = self._subset_text(keys, exclude)
+        subset, notes = self._subsets[asked]
+        return subset, list(notes)
+
+    def _subset_text(
+        self, keys: set[str], exclude: set[str] | frozenset
+    ) -> tuple[SubsetText, list[Problem]]:
         wanted = {key for key in keys if key in self.entries}
         for key in list(wanted):
             parent = self._crossref(key)

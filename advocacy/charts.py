@@ -8,6 +8,7 @@ designer restyles charts where they restyle everything else.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import re
@@ -51,11 +52,29 @@ SCRIPT_FONTS = (
 )  # fmt: skip
 
 
+_DRAWN: dict[tuple, str] = {}  # SVGs drawn in this process, by all they depend on
+
+
 def draw(
     figure: schema.Figure, templates: Path, number: Callable[[float], str] = "{:g}".format
 ) -> str:
     """The figure as an SVG document (text kept as text, in the house font); its
-    numbers written by number (the document's language: Labels.number)."""
+    numbers written by number (the document's language: Labels.number).
+
+    A figure drawn before with the same data, tokens and language is not
+    drawn again: its SVG is the same (the live preview redraws on every save).
+    """
+    writer = getattr(number, "__self__", None)  # Labels: its language says how numbers read
+    language = getattr(writer, "language", None) if writer is not None else repr(number)
+    key = (figure.model_dump_json(), json.dumps(tokens(templates), sort_keys=True), language)
+    if key not in _DRAWN:
+        if len(_DRAWN) > 256:
+            _DRAWN.clear()
+        _DRAWN[key] = _draw(figure, templates, number)
+    return _DRAWN[key]
+
+
+def _draw(figure: schema.Figure, templates: Path, number: Callable[[float], str]) -> str:
     # matplotlib keeps a cache of the system's fonts; keep it in the temporary
     # folder, not in the user's home.
     os.environ.setdefault("MPLCONFIGDIR", str(Path(tempfile.gettempdir()) / "advocacy-matplotlib"))

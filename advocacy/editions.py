@@ -17,6 +17,7 @@ fonts treat it as what it is.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import re
@@ -286,6 +287,7 @@ def _validate(
     return problems, checked
 
 
+@functools.cache
 def translation_model(model_type: type[BaseModel], document: bool) -> type[BaseModel]:
     """The model of a translation of model_type: its text fields, each optional."""
     texts = translatable(model_type)

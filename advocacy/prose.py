@@ -399,6 +399,9 @@ class _DirectionExtension(Extension):
         md.treeprocessors.register(_TableCells(md), "table-cells", 1)
 
 
+_CONVERTED: dict[str, str] = {}  # Markdown -> its HTML, in this process
+
+
 class ProseRenderer:
     """Turns Markdown fields into HTML, collecting citations into one Citer."""
 
@@ -419,9 +422,18 @@ class ProseRenderer:
         return Markup(sanitise(self.markdown(text)))
 
     def markdown(self, text: str) -> str:
-        """Markdown's HTML for text, citations as placeholders; not yet sanitised."""
-        self._md.reset()
-        return self._md.convert(self._placeholders(text))
+        """Markdown's HTML for text, citations as placeholders; not yet sanitised.
+
+        The same text (its placeholders numbered the same) converts to the same
+        HTML, so a conversion done before in this process is not done again.
+        """
+        source = self._placeholders(text)
+        if source not in _CONVERTED:
+            if len(_CONVERTED) > 20_000:
+                _CONVERTED.clear()
+            self._md.reset()
+            _CONVERTED[source] = self._md.convert(source)
+        return _CONVERTED[source]
 
     def _placeholders(self, text: str) -> str:
         """text with each citation outside code a placeholder, and \\@ there a plain @."""

@@ -7,6 +7,7 @@ Markdown with [@citations]; every other text field is printed as plain text.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 from typing import Annotated, Literal, get_args, get_origin
@@ -650,6 +651,7 @@ def links_of(kind: str, record: BaseModel):
             yield (name,), value
 
 
+@functools.cache
 def prose_fields(model: type[BaseModel]) -> list[str]:
     """Names of the fields of model that hold Markdown prose."""
     return [

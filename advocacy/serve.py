@@ -331,8 +331,10 @@ class Saves:
 
     def watch(self, folders: list[Path], build: Path) -> None:
         seen = watchfiles.DefaultFilter(ignore_paths=[build])
+        # step: how long the folders must be still before a batch of changes is
+        # taken; an editor's save (a write, or a write and a rename) is one batch
         changes = watchfiles.watch(
-            *folders, watch_filter=seen, stop_event=self._stop, raise_interrupt=False
+            *folders, watch_filter=seen, stop_event=self._stop, raise_interrupt=False, step=20
         )
         for found in changes:
             with self._arrived:

@@ -496,11 +496,7 @@ def _pending(edited: WordFile, marks: dict, sources, shown: str) -> list[Problem
                 f'"{textwrap.shorten(change.text, 60, placeholder=" ...")}" by {change.author}) '
                 f"{where} is not imported: accept or reject it in Word, then import again"
             )
-            if mark:
-                line, column = _place(mark, sources)
-                problems.append(Problem(mark.path, line, column, message, "warning"))
-            else:
-                problems.append(Problem(shown, change.paragraph, 1, message, "warning"))
+            problems.append(_at(mark, sources, shown, change.paragraph, message, "warning"))
     return problems
 
 
@@ -511,12 +507,16 @@ def _comments_of(edited: WordFile, marks: dict, sources, shown: str) -> list[Pro
         for author, text, number in comments:
             where = f"on {mark.loc_text()}" if mark else "outside every field"
             message = f'comment by {author} {where}: "{text}"'
-            if mark:
-                line, column = _place(mark, sources)
-                problems.append(Problem(mark.path, line, column, message, "note"))
-            else:
-                problems.append(Problem(shown, number, 1, message, "note"))
+            problems.append(_at(mark, sources, shown, number, message, "note"))
     return problems
+
+
+def _at(mark, sources, shown: str, paragraph: int, message: str, level: str) -> Problem:
+    """A problem at the field's line in its YAML, or, outside every field, at the
+    paragraph of the Word file."""
+    if mark is None:
+        return Problem(shown, paragraph, 1, message, level)
+    return Problem(mark.path, *_place(mark, sources), message, level)
 
 
 def _mark(name: str | None, marks: dict):

@@ -105,6 +105,7 @@ class Served:
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=root
         )
         self.last_line = time.monotonic()
+        self.html_builds = 0  # lines "built the HTML in ..." printed so far
         self.ready = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
         if not self.ready.wait(120):
@@ -113,11 +114,13 @@ class Served:
     def _read(self) -> None:
         for line in self.process.stdout:
             self.last_line = time.monotonic()
+            self.html_builds += line.startswith("built the HTML")
             if line.startswith("serving "):
                 self.ready.set()
 
-    def quiet(self, seconds: float = 2.0) -> None:
-        """Wait until the server has printed nothing for seconds: its PDFs are done."""
+    def quiet(self, seconds: float = 6.0) -> None:
+        """Wait until the server has printed nothing for seconds: its PDFs are done
+        (each prints a line when it is; the longest takes about 4 s)."""
         while time.monotonic() - self.last_line < seconds:
             time.sleep(0.1)
 
@@ -127,13 +130,19 @@ class Served:
 
     def stop(self) -> None:
         self.process.terminate()
-        self.process.wait(30)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            print("bench: advocacy serve did not stop within 30 s of SIGTERM; killed it")
+            self.process.kill()
+            self.process.wait()
 
 
 def save_to_reload(served: Served, record: Path, original: str, marks) -> float:
     """Seconds from saving a new word into a record of the brief to the brief's
     page, served, holding it; the server idle before the save."""
     served.quiet()
+    builds = served.html_builds
     word = f"Benchmark{next(marks)}"
     text = original.replace("statement: >\n  ", f"statement: >\n  {word} ", 1)
     start = time.perf_counter()
@@ -142,7 +151,10 @@ def save_to_reload(served: Served, record: Path, original: str, marks) -> float:
         if time.perf_counter() - start > 60:
             sys.exit("bench: the served page never showed the save")
         time.sleep(0.005)
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    while served.html_builds == builds:  # the page is in place before the server says so
+        time.sleep(0.05)
+    return seconds
 
 
 def main(repeat: int) -> None:
