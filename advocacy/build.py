@@ -291,29 +291,36 @@ def build(
                 todo.append(name)
         # rendered inside: pandoc's temporaries, like WeasyPrint's, are in build/.partial/tmp
         pages_html = {}
-        for name in todo:
+
+        def render(name: str) -> Page:
+            """The edition's HTML (and Word file), staged."""
             say(f"{name}: rendering")
             document, corpus = chosen[name]
-            pages_html[name] = render_page(project, document, corpus)
-            out.stage_bytes(f"{name}.html", pages_html[name].html.encode("utf-8"))
+            pages_html[name] = page = render_page(project, document, corpus)
+            out.stage_bytes(f"{name}.html", page.html.encode("utf-8"))
             if words[name]:
                 from advocacy.docx import render_docx
 
                 say(f"{name}: Word")
                 render_docx(project, document, corpus, name, out.stage(f"{name}.docx"))
                 out.keep_if_same(f"{name}.docx")
+            return page
+
+        def drawing(name: str) -> _Task:
+            """The edition rendered, and the task of drawing its PDF."""
+            page = render(name)
+            document = chosen[name][0]
+            return _task(out, name, project, document, page.html, inputs.origins[name])
+
         drawn = {}
         if pdf and todo:
-            tasks = [
-                _task(
-                    out, name, project, chosen[name][0], pages_html[name].html, inputs.origins[name]
-                )
-                for name in todo
-            ]
-            order = sorted(
-                tasks, key=lambda t: -_weight(project, entries[t.name], chosen[t.name][0])
-            )
-            drawn = draw_pdfs(project, order, jobs, say)
+            # heaviest first; each PDF starts as soon as its HTML is rendered, so
+            # the workers draw while the next editions render
+            order = sorted(todo, key=lambda n: -_weight(project, entries[n], chosen[n][0]))
+            drawn = draw_pdfs(project, (drawing(name) for name in order), jobs, say, len(order))
+        else:
+            for name in todo:
+                render(name)
         for name in todo:
             document, corpus = chosen[name]
             page = pages_html[name]
@@ -479,13 +486,18 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def draw_pdfs(project: Project, tasks: list[_Task], jobs: int, say) -> dict:
-    """Rendered for each task's edition, jobs at a time, heaviest first."""
+def draw_pdfs(project: Project, tasks, jobs: int, say, count: int | None = None) -> dict:
+    """Rendered for each task's edition, jobs at a time, in the order given.
+
+    tasks may be made as they are taken (a generator that renders each
+    edition's HTML): in workers, a PDF is drawn while the next task is made.
+    count is how many there are, when tasks cannot say."""
     global _worker_project
     _worker_project = project
     done = {}
+    count = len(tasks) if count is None else count
     try:
-        if jobs <= 1 or len(tasks) <= 1:
+        if jobs <= 1 or count <= 1:
             for task in tasks:
                 say(f"{task.name}: PDF")
                 done[task.name] = write_pdf(
@@ -499,22 +511,33 @@ def draw_pdfs(project: Project, tasks: list[_Task], jobs: int, say) -> dict:
                 )
                 say(f"{task.name}: {plural(done[task.name].pages, 'page')}")
             return done
-        return _draw_in_workers(tasks, min(jobs, len(tasks)), say)
+        return _draw_in_workers(tasks, min(jobs, count), say)
     finally:
         _worker_project = None
 
 
-def _draw_in_workers(tasks: list[_Task], jobs: int, say) -> dict:
+def _draw_in_workers(tasks, jobs: int, say) -> dict:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context("fork")  # the workers inherit the loaded project
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_quiet_worker)
-    done, failed = {}, []
+    done, failed, names = {}, [], []
+    futures = {}
+
+    def lost() -> str:
+        """The edition whose worker died: the first that ended without a result."""
+        ended = [f for f in futures if f.done() and f.exception() is not None]
+        return futures[ended[0]] if ended else names[-1]
+
     try:
-        futures = {pool.submit(_draw, task): task.name for task in tasks}
-        for task in tasks:
+        for task in tasks:  # each made, then drawn at once by a free worker
+            names.append(task.name)
+            try:
+                futures[pool.submit(_draw, task)] = task.name
+            except BrokenProcessPool:  # a worker died while the next task was made
+                raise _worker_lost(lost()) from None
             say(f"{task.name}: PDF")
         for future in as_completed(futures):
             name = futures[future]
@@ -536,7 +559,7 @@ def _draw_in_workers(tasks: list[_Task], jobs: int, say) -> dict:
     if failed:  # every worker's problems, as one build would report them
         kind = OutputError if all(f[2] == "OutputError" for f in failed) else ContentError
         raise _rebuilt(kind, [p for f in failed for p in f[1]])
-    return {task.name: done[task.name] for task in tasks}
+    return {name: done[name] for name in names}
 
 
 def _worker_lost(name: str) -> AdvocacyError:
