@@ -41,14 +41,17 @@ def document_item(corpus, document, labels) -> dict[str, Any]:
         "publisher": organisation.name if organisation is not None else None,
         "collection-title": series.name if series is not None else None,
         "ISSN": series.issn if series is not None else None,
-        "number": document.number,
         "edition": document.edition,
         "DOI": document.doi,
         "URL": document.url,
         "ISBN": document.isbn,
         "language": document.language,
-        "genre": labels.plain(spec_of(document).label),
     }
+    if series is not None:  # "ASEC Policy Brief 1", as a series is cited
+        item["collection-number"] = document.number
+    else:  # "Policy brief no. 1"
+        item["genre"] = labels.plain(spec_of(document).label)
+        item["number"] = document.number
     return {name: _plain(value) for name, value in item.items() if value is not None}
 
 
@@ -146,6 +149,7 @@ RIS_TAGS = {
     "title": "TI",
     "collection-title": "T2",
     "number": "SN",
+    "collection-number": "SN",  # an item has the one or the other (document_item)
     "edition": "ET",
     "publisher": "PB",
     "genre": "M3",
@@ -165,7 +169,8 @@ def as_ris(items: list[dict]) -> str:
         lines.append(("PY", str(parts[0])))
         lines.append(("DA", "/".join(f"{n:02d}" if i else str(n) for i, n in enumerate(parts))))
         lines += [(tag, item[name]) for name, tag in RIS_TAGS.items() if name in item]
-        if "ISBN" in item and "number" not in item:  # SN is a report's number, in Zotero
+        if "ISBN" in item and not {"number", "collection-number"} & set(item):
+            # SN is a report's number, in Zotero
             lines.append(("SN", item["ISBN"]))
         lines += [("ID", item["id"]), ("ER", "")]
     return "".join(f"{tag}  - {' '.join(str(value).split())}\r\n" for tag, value in lines)

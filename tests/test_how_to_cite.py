@@ -45,7 +45,7 @@ def test_series_number_and_draft_status(make_project):
     project = make_project({"content/documents/brief.yaml": brief, "content/project.yaml": SERIES})
     text, _ = citation(project)
     assert text == (
-        "Test Network. 2024. A Test Brief. Policy Brief No. 3. 2nd ed. TN Briefs. Test Network. "
+        "Test Network. 2024. A Test Brief. 2nd ed. TN Briefs 3. Test Network. "
         "(draft for discussion)"
     )
 
@@ -115,11 +115,10 @@ def test_the_item_from_the_record(make_project):
         "issued": {"date-parts": [[2024, 3]]},
         "publisher": "Test Network",
         "collection-title": "TN Briefs",
-        "number": "3",
+        "collection-number": "3",
         "edition": "2",
         "URL": "https://example.org/b",
         "language": "en",
-        "genre": "Policy brief",
     }
 
 
