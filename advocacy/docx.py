@@ -40,8 +40,8 @@ from advocacy.errors import AdvocacyError, Problem
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 PROPERTY = "advocacy-document"  # the custom property naming the edition a file is from
 
-# class in the HTML -> the Word paragraph style of what it holds; the first
-# class of an element that is listed wins.
+# class in the HTML -> the Word paragraph style of what it holds; of an
+# element's classes, the one listed first here wins (key-messages over box).
 STYLES = {
     "kicker": "Kicker",
     "title": "Title",
@@ -264,9 +264,23 @@ def _style(node: dict, seen: dict[str, int]) -> None:
             node["c"][0][0] = f"{identifier}_{seen[identifier]}"
     if node["t"] == "Span":
         return
-    style = next((STYLES[c] for c in classes if c in STYLES), None)
+    style = next((style for name, style in STYLES.items() if name in classes), None)
     if style and not any(k == "custom-style" for k, _ in attributes):
         attributes.append(["custom-style", style])
+        _loosened(node["c"][1])
+
+
+def _loosened(blocks: list) -> None:
+    """The items of the lists in blocks as paragraphs (Para), not tight lines
+    (Plain): pandoc gives tight items its Compact style, and the items of a
+    styled block (the key messages) should take the block's style."""
+    for node in _walk(blocks):
+        if node.get("t") in ("BulletList", "OrderedList"):
+            items = node["c"] if node["t"] == "BulletList" else node["c"][1]
+            for item in items:
+                for block in item:
+                    if block.get("t") == "Plain":
+                        block["t"] = "Para"
 
 
 def _notes(value):

@@ -92,7 +92,9 @@ def test_the_house_styles_come_from_the_design_tokens(words):
     assert str(brief.styles["Heading 1"].font.color.rgb) == "0B5563"  # --colour-primary
     assert brief.styles["Normal"].font.name == "Noto Sans"
     used = {p.style.name for p in brief.paragraphs}
-    assert {"Box", "Bibliography", "Imprint"} <= used
+    assert {"Box", "Bibliography", "Imprint", "Key Messages"} <= used
+    messages = [p for p in brief.paragraphs if p.text.startswith("Six groups in Asia")]
+    assert [p.style.name for p in messages] == ["Key Messages"]  # a list item in the box
 
 
 def test_every_prose_field_is_a_bookmark(words):
