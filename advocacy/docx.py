@@ -36,6 +36,7 @@ from lxml import html as lxml_html
 
 from advocacy.bibliography import call_pandoc
 from advocacy.errors import AdvocacyError, Problem
+from advocacy.ooxml import RPR, put
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 PROPERTY = "advocacy-document"  # the custom property naming the edition a file is from
@@ -46,8 +47,8 @@ STYLES = {
     "kicker": "Kicker",
     "title": "Title",
     "subtitle": "Subtitle",
+    "date": "Date",  # before byline: the date is "byline date"
     "byline": "Author",
-    "date": "Date",
     "status": "Status",
     "key-messages": "Key Messages",
     "cover-messages": "Key Messages",
@@ -405,10 +406,8 @@ def with_language(xml: bytes, language: str) -> bytes:
             run.insert(0, properties)
         own = properties.find(f"{{{W}}}lang")
         tag = language if own is None else own.get(f"{{{W}}}val") or language
-        if own is not None:
-            properties.remove(own)
-        slots = word_language(tag)
-        etree.SubElement(properties, f"{{{W}}}lang", {f"{{{W}}}{k}": v for k, v in slots.items()})
+        slots = {f"{{{W}}}{k}": v for k, v in word_language(tag).items()}
+        put(properties, etree.Element(f"{{{W}}}lang", slots), RPR)
         if tag != language:
             _script_font(properties, tag)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
@@ -427,8 +426,7 @@ def _script_font(properties, tag: str) -> None:
         return
     fonts = properties.find(f"{{{W}}}rFonts")
     if fonts is None:
-        fonts = etree.Element(f"{{{W}}}rFonts")
-        properties.insert(0, fonts)
+        fonts = put(properties, etree.Element(f"{{{W}}}rFonts"), RPR)
     fonts.set(f"{{{W}}}{slot}", face)
 
 

@@ -24,6 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 
 from advocacy.bibliography import call_pandoc
+from advocacy.ooxml import PPR, RPR, TBLPR, put
 
 # Noto faces for the scripts the house fonts lack, by ISO 15924 code
 SCRIPT_FONTS = {
@@ -121,12 +122,7 @@ def _defaults(document, body: str, east: str, complex_font: str, body_size: Pt) 
     styles = document.styles.element
     defaults = styles.find(qn("w:docDefaults"))
     run = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    fonts = run.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        run.insert(0, fonts)
-    for attribute in list(fonts.attrib):
-        del fonts.attrib[attribute]
+    fonts = put(run, OxmlElement("w:rFonts"), RPR)
     for slot, name in (("ascii", body), ("hAnsi", body), ("eastAsia", east), ("cs", complex_font)):
         fonts.set(qn(f"w:{slot}"), name)
     normal = document.styles["Normal"]
@@ -134,11 +130,8 @@ def _defaults(document, body: str, east: str, complex_font: str, body_size: Pt) 
     normal.font.name = body
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), east)
     normal.element.rPr.rFonts.set(qn("w:cs"), complex_font)
-    for element in normal.element.rPr.findall(qn("w:szCs")):
-        normal.element.rPr.remove(element)
-    size_cs = OxmlElement("w:szCs")
+    size_cs = put(normal.element.rPr, OxmlElement("w:szCs"), RPR)
     size_cs.set(qn("w:val"), str(int(body_size.pt * 2)))
-    normal.element.rPr.append(size_cs)
 
 
 def _styles(values: dict[str, str], body: str, display: str) -> dict[str, dict]:
@@ -154,16 +147,23 @@ def _styles(values: dict[str, str], body: str, display: str) -> dict[str, dict]:
         "Normal": {"colour": text},
         "Body Text": {"after": 6, "before": 0},
         "First Paragraph": {"after": 6, "before": 0},
+        # the title and subtitle on a band of the primary colour, as on the covers
         "Title": {
             "font": display,
             "size": size(values.get("size-title"), 30),
-            "colour": primary,
+            "colour": values.get("colour-on-primary", "#ffffff"),
             "bold": True,
-            "after": 6,
+            "after": 0,
+            "band": primary,
         },
-        "Subtitle": {"size": size(values.get("size-lead"), 12.5), "colour": dark or primary},
-        "Author": {"colour": text, "bold": True, "after": 0},
-        "Date": {"colour": muted, "after": 12},
+        "Subtitle": {
+            "size": size(values.get("size-lead"), 12.5),
+            "colour": values.get("colour-on-primary-soft", "#d3e7ea"),
+            "after": 12,
+            "band": primary,
+        },
+        "Author": {"colour": text, "bold": True, "after": 0, "base": "Normal"},
+        "Date": {"colour": muted, "after": 12, "base": "Normal"},
         "Status": {"colour": accent, "bold": True, "size": label, "caps": True},
         "Kicker": {
             "colour": accent,
@@ -206,6 +206,8 @@ def _apply(document, name: str, spec: dict) -> None:
         style = document.styles.add_style(name, kind)
         style.base_style = document.styles["Body Text"]
         style.quick_style = True
+    if "base" in spec:  # pandoc bases Author and Date on Title, whose band they must not take
+        style.base_style = document.styles[spec["base"]]
     font = style.font
     if "font" in spec:
         font.name = spec["font"]
@@ -238,6 +240,8 @@ def _apply(document, name: str, spec: dict) -> None:
         layout.left_indent, layout.first_line_indent = Pt(spec["hanging"]), Pt(-spec["hanging"])
     if "shade" in spec or "border" in spec:
         _frame(style, spec.get("shade"), spec.get("border"))
+    if "band" in spec:
+        _band(style, spec["band"])
 
 
 def _frame(style, shade: str | None, border: str | None) -> None:
@@ -249,13 +253,30 @@ def _frame(style, shade: str | None, border: str | None) -> None:
         for key, value in (("val", "single"), ("sz", "18"), ("space", "6"), ("color", border)):
             left.set(qn(f"w:{key}"), value.lstrip("#") if key == "color" else value)
         edges.append(left)
-        properties.append(edges)
+        put(properties, edges, PPR)
     if shade:
         fill = OxmlElement("w:shd")
         fill.set(qn("w:val"), "clear")
         fill.set(qn("w:color"), "auto")
         fill.set(qn("w:fill"), shade.lstrip("#"))
-        properties.append(fill)
+        put(properties, fill, PPR)
+
+
+def _band(style, fill: str) -> None:
+    """A paragraph on a band of colour with room around its text: shaded, with
+    borders of the same colour (paragraphs with the same borders share one)."""
+    properties = style.element.get_or_add_pPr()
+    edges = OxmlElement("w:pBdr")
+    for edge in ("top", "left", "bottom", "right"):
+        line = OxmlElement(f"w:{edge}")
+        for key, value in (("val", "single"), ("sz", "48"), ("space", "4"), ("color", fill)):
+            line.set(qn(f"w:{key}"), value.lstrip("#"))
+        edges.append(line)
+    put(properties, edges, PPR)
+    shade = OxmlElement("w:shd")
+    for key, value in (("val", "clear"), ("color", "auto"), ("fill", fill.lstrip("#"))):
+        shade.set(qn(f"w:{key}"), value)
+    put(properties, shade, PPR)
 
 
 def _table(document, values: dict[str, str]) -> None:
@@ -263,11 +284,9 @@ def _table(document, values: dict[str, str]) -> None:
     style = document.styles["Table"]
     style.font.size = size(values.get("size-small"), 8.5)
     properties = style.element.find(qn("w:tblPr"))
-    if properties is None:
+    if properties is None:  # a style's tblPr comes after its pPr and rPr
         properties = OxmlElement("w:tblPr")
         style.element.append(properties)
-    for old in properties.findall(qn("w:tblBorders")):
-        properties.remove(old)
     edges = OxmlElement("w:tblBorders")
     rule = values.get("colour-rule", "#c9d3d6").lstrip("#")
     for edge in ("top", "bottom", "insideH"):
@@ -275,4 +294,4 @@ def _table(document, values: dict[str, str]) -> None:
         for key, value in (("val", "single"), ("sz", "4"), ("space", "0"), ("color", rule)):
             line.set(qn(f"w:{key}"), value)
         edges.append(line)
-    properties.append(edges)
+    put(properties, edges, TBLPR)

@@ -152,3 +152,21 @@ def test_a_span_in_another_language_gets_its_slot_and_its_scripts_face():
     assert english.find(f"{{{W}}}lang").attrib == {f"{{{W}}}val": "en-US"}
     assert thai.find(f"{{{W}}}lang").attrib == {f"{{{W}}}val": "th-TH", f"{{{W}}}bidi": "th-TH"}
     assert thai.find(f"{{{W}}}rFonts").get(f"{{{W}}}cs") == "Noto Sans Thai"
+
+
+def test_every_property_is_where_word_looks_for_it(words):
+    """Word refuses a file whose properties break OOXML's order (LibreOffice does not)."""
+    from lxml import etree
+
+    from advocacy.ooxml import PPR, RPR, TBLPR, W
+
+    orders = {"pPr": PPR, "rPr": RPR, "tblPr": TBLPR}
+    for name in ("policy-brief.docx", "synthesis-report.docx", "policy-brief.ms.docx"):
+        with zipfile.ZipFile(words / name) as package:
+            for part in ("word/document.xml", "word/styles.xml", "word/footnotes.xml"):
+                root = etree.fromstring(package.read(part))
+                for kind, order in orders.items():
+                    for properties in root.iter(f"{{{W}}}{kind}"):
+                        names = [etree.QName(c).localname for c in properties]
+                        known = [order.index(n) for n in names if n in order]
+                        assert known == sorted(known), (name, part, kind, names)
