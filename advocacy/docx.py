@@ -22,6 +22,7 @@ The bookmarks (adv_...) are what `advocacy import-docx` reads back
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -314,12 +315,15 @@ def write_docx(
     properties: dict[str, str],
     language: str,
     epoch: int,
+    faces_of,
 ) -> None:
     """Write html, a rendered page with field marks, as the Word file target.
 
     reference is the reference document (wordstyles.reference_docx);
     properties the document's title, subject, keywords, creator and
-    PROPERTY; language its BCP 47 tag; epoch the time it carries.
+    PROPERTY; language its BCP 47 tag; epoch the time it carries;
+    faces_of(tag) the faces of text in language tag, by Word's slot
+    (wordstyles.faces).
     """
     with tempfile.TemporaryDirectory(prefix="advocacy-docx-") as folder:
         scratch = Path(folder)
@@ -340,7 +344,7 @@ def write_docx(
             scratch,
             epoch,
         )
-        data = finish((scratch / "out.docx").read_bytes(), properties, language, epoch)
+        data = finish((scratch / "out.docx").read_bytes(), properties, language, epoch, faces_of)
     target.write_bytes(data)
 
 
@@ -353,7 +357,7 @@ def _pandoc(args: list[str], stdin: str, folder: Path, epoch: int | None = None)
     return done.stdout
 
 
-def finish(data: bytes, properties: dict[str, str], language: str, epoch: int) -> bytes:
+def finish(data: bytes, properties: dict[str, str], language: str, epoch: int, faces_of) -> bytes:
     """The DOCX with the language on every run, its properties, fixed timestamps."""
     stamp = datetime.fromtimestamp(max(epoch, 315532800), UTC)  # zip starts in 1980
     out = io.BytesIO()
@@ -361,7 +365,7 @@ def finish(data: bytes, properties: dict[str, str], language: str, epoch: int) -
         for info in package.infolist():
             body = package.read(info.filename)
             if info.filename in ("word/document.xml", "word/footnotes.xml"):
-                body = with_language(body, language)
+                body = with_language(body, language, faces_of)
             elif info.filename == "docProps/core.xml":
                 body = core_properties(body, properties, language, stamp)
             entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
@@ -371,18 +375,16 @@ def finish(data: bytes, properties: dict[str, str], language: str, epoch: int) -
     return out.getvalue()
 
 
+@functools.cache
 def word_language(language: str) -> dict[str, str]:
     """w:lang's attributes for a BCP 47 tag: the tag with its likely region, in
     the slot of its script (East Asian, complex or Latin), which is what Word's
     proofing tools look up."""
-    from babel.core import get_global
-
-    subtags = language.replace("-", "_").split("_")
-    likely = get_global("likely_subtags").get(subtags[0], "")
-    parts = likely.split("_")
-    script = next((p for p in subtags[1:] if len(p) == 4), parts[1] if len(parts) > 2 else "")
-    region = next((p for p in subtags[1:] if len(p) == 2 and p.isalpha()), parts[-1])
-    tag = f"{subtags[0]}-{region.upper()}" if region and len(region) == 2 else subtags[0]
+    subtags = language.split("-")
+    likely = _likely(subtags[0])
+    region = next((p for p in subtags[1:] if len(p) == 2 and p.isalpha()), likely[-1])
+    tag = f"{subtags[0]}-{region.upper()}" if len(region) == 2 else subtags[0]
+    script = script_of(language)
     if script in ("Hans", "Hant", "Jpan", "Kore", "Hani"):
         return {"val": tag, "eastAsia": tag}
     if script in COMPLEX_SCRIPTS:
@@ -394,10 +396,10 @@ def word_language(language: str) -> dict[str, str]:
 COMPLEX_SCRIPTS = {"Arab", "Hebr", "Thai", "Laoo", "Khmr", "Mymr", "Deva", "Beng", "Taml", "Sinh"}
 
 
-def with_language(xml: bytes, language: str) -> bytes:
+def with_language(xml: bytes, language: str, faces_of) -> bytes:
     """Every run gets a language (w:lang): the document's, or the one its span
     said (pandoc writes that bare, as w:val="th"), put in its script's slot;
-    a run in another script than the document's also gets that script's font."""
+    a run in another language than the document's also gets its faces (faces_of)."""
     root = etree.fromstring(xml)
     for run in root.iter(f"{{{W}}}r"):
         properties = run.find(f"{{{W}}}rPr")
@@ -408,26 +410,13 @@ def with_language(xml: bytes, language: str) -> bytes:
         tag = language if own is None else own.get(f"{{{W}}}val") or language
         slots = {f"{{{W}}}{k}": v for k, v in word_language(tag).items()}
         put(properties, etree.Element(f"{{{W}}}lang", slots), RPR)
-        if tag != language:
-            _script_font(properties, tag)
+        if tag != language and faces_of(tag):
+            fonts = properties.find(f"{{{W}}}rFonts")
+            if fonts is None:
+                fonts = put(properties, etree.Element(f"{{{W}}}rFonts"), RPR)
+            for slot, face in faces_of(tag).items():
+                fonts.set(f"{{{W}}}{slot}", face)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def _script_font(properties, tag: str) -> None:
-    """A run in another language than the document's: the face of its script."""
-    from advocacy.wordstyles import CJK_FACES, SCRIPT_FONTS
-
-    script = script_of(tag)
-    face = SCRIPT_FONTS.get(script or "")
-    slot = "cs"
-    if face is None:
-        face, slot = CJK_FACES.get(tag, CJK_FACES.get(tag.split("-")[0])), "eastAsia"
-    if face is None:
-        return
-    fonts = properties.find(f"{{{W}}}rFonts")
-    if fonts is None:
-        fonts = put(properties, etree.Element(f"{{{W}}}rFonts"), RPR)
-    fonts.set(f"{{{W}}}{slot}", face)
 
 
 CORE = {
@@ -474,12 +463,12 @@ def plain_text(value: str) -> str:
 def render_docx(project, document, corpus, name: str, target: Path) -> None:
     """Write the edition name of document (corpus as it sees it) as the DOCX target."""
     from advocacy.build import render_page, routes, stylesheet_files
-    from advocacy.wordstyles import reference_docx
+    from advocacy.wordstyles import faces, reference_docx, tokens
 
     paths = project.paths
     page = render_page(project, document, corpus, marks=True)
-    css = [text for _shown, text in stylesheet_files(paths, corpus.project)]
-    reference = reference_docx(css, document.language, script_of(document.language))
+    values = tokens([text for _shown, text in stylesheet_files(paths, corpus.project)])
+    reference = reference_docx(values, document.language)
     properties = {
         "title": plain_text(document.title),
         "subject": plain_text(document.subject),
@@ -488,8 +477,10 @@ def render_docx(project, document, corpus, name: str, target: Path) -> None:
         PROPERTY: name,
     }
     resolve = _light_logo(resolver(routes(paths), paths.build), corpus.project.organisation)
+    faces_of = functools.partial(faces, values)
+    language = document.language
     write_docx(
-        page.html, target, reference, resolve, properties, document.language, epoch(document)
+        page.html, target, reference, resolve, properties, language, epoch(document), faces_of
     )
 
 
@@ -537,13 +528,19 @@ def epoch(document) -> int:
     return int(moment.timestamp())
 
 
+@functools.cache
 def script_of(language: str) -> str | None:
     """The ISO 15924 script a language is written in: its own subtag, or its likely one."""
-    from babel.core import get_global
-
     subtags = language.split("-")
     own = next((p for p in subtags[1:] if len(p) == 4), None)
     if own:
         return own
-    likely = get_global("likely_subtags").get(subtags[0], "").split("_")
+    likely = _likely(subtags[0])
     return likely[1] if len(likely) > 2 else None
+
+
+def _likely(language: str) -> list[str]:
+    """CLDR's likely subtags of a language: ['th', 'Thai', 'TH'], or ['']."""
+    from babel.core import get_global
+
+    return get_global("likely_subtags").get(language, "").split("_")

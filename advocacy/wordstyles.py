@@ -24,6 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 
 from advocacy.bibliography import call_pandoc
+from advocacy.docx import script_of
 from advocacy.ooxml import PPR, RPR, TBLPR, put
 
 # Noto faces for the scripts the house fonts lack, by ISO 15924 code
@@ -36,13 +37,6 @@ SCRIPT_FONTS = {
     "Deva": "Noto Sans Devanagari",
     "Beng": "Noto Sans Bengali",
     "Taml": "Noto Sans Tamil",
-}
-CJK_FACES = {  # the faces 00-tokens.css names, for a run in another language
-    "zh": "Noto Sans CJK SC",
-    "zh-Hans": "Noto Sans CJK SC",
-    "zh-Hant": "Noto Sans CJK TC",
-    "ja": "Noto Sans CJK JP",
-    "ko": "Noto Sans CJK KR",
 }
 EAST_ASIAN = {  # language (with script) -> token of its CJK face
     "zh": "font-chinese-simplified",
@@ -94,21 +88,31 @@ def size(value: str, default: float) -> Pt:
         return Pt(default)
 
 
-def reference_docx(css_texts: list[str], language: str, script: str | None) -> bytes:
-    """The reference document for a document in language, written in script."""
-    values = tokens(css_texts)
+def faces(values: dict[str, str], language: str) -> dict[str, str]:
+    """The faces for text in language, by Word's slot: "eastAsia" for Chinese,
+    Japanese and Korean (the tokens' faces), "cs" for a complex script."""
+    found = {}
+    token = EAST_ASIAN.get(language, EAST_ASIAN.get(language.split("-")[0]))
+    if token and values.get(token):
+        found["eastAsia"] = family(values[token])
+    script = script_of(language)
+    if script == "Arab" and values.get("font-arabic-script"):
+        found["cs"] = family(values["font-arabic-script"])
+    elif script in SCRIPT_FONTS:
+        found["cs"] = SCRIPT_FONTS[script]
+    return found
+
+
+def reference_docx(values: dict[str, str], language: str) -> bytes:
+    """The reference document for a document in language; values are the tokens."""
     with tempfile.TemporaryDirectory(prefix="advocacy-") as folder:
         path = Path(folder) / "reference.docx"
         call_pandoc([f"--output={path}", "--print-default-data-file=reference.docx"], "", folder)
         document = Document(str(path))
     body, display = family(values.get("font-body", "")), family(values.get("font-display", ""))
-    east = family(
-        values.get(EAST_ASIAN.get(language, EAST_ASIAN.get(language.split("-")[0], "")), "")
-    )
-    complex_font = SCRIPT_FONTS.get(script or "") or (
-        family(values.get("font-arabic-script", "")) if script == "Arab" else body
-    )
-    _defaults(document, body, east or body, complex_font, size(values.get("size-body"), 10))
+    own = faces(values, language)
+    east, complex_font = own.get("eastAsia", body), own.get("cs", body)
+    _defaults(document, body, east, complex_font, size(values.get("size-body"), 10))
     for name, style in _styles(values, body, display).items():
         _apply(document, name, style)
     _table(document, values)

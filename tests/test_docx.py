@@ -147,7 +147,12 @@ def test_a_span_in_another_language_gets_its_slot_and_its_scripts_face():
     ).encode()
     from lxml import etree
 
-    runs = etree.fromstring(with_language(xml, "en")).iter(f"{{{W}}}r")
+    from advocacy.wordstyles import faces, tokens
+
+    house = tokens([p.read_text() for p in sorted((ROOT / "templates/css").glob("*.css"))])
+    runs = etree.fromstring(with_language(xml, "en", lambda tag: faces(house, tag))).iter(
+        f"{{{W}}}r"
+    )
     english, thai = (run.find(f"{{{W}}}rPr") for run in runs)
     assert english.find(f"{{{W}}}lang").attrib == {f"{{{W}}}val": "en-US"}
     assert thai.find(f"{{{W}}}lang").attrib == {f"{{{W}}}val": "th-TH", f"{{{W}}}bidi": "th-TH"}
