@@ -466,17 +466,22 @@ def _draw(task: _Task):
     """Draw one PDF in a worker; a problem in the content comes back as
     ("problems", [...]) since AdvocacyError cannot be pickled whole."""
     try:
-        return write_pdf(
-            task.target,
-            task.html,
-            _worker_project,
-            task.doc_id,
-            task.rights,
-            task.words,
-            origin=task.origin,
-        )
+        return _write(task, _worker_project)
     except AdvocacyError as exc:
         return ("problems", exc.problems, type(exc).__name__)
+
+
+def _write(task: _Task, project: Project):
+    """The task's PDF, drawn here (pdf.Rendered)."""
+    return write_pdf(
+        task.target,
+        task.html,
+        project,
+        task.doc_id,
+        task.rights,
+        task.words,
+        origin=task.origin,
+    )
 
 
 def _quiet_worker() -> None:
@@ -500,15 +505,7 @@ def draw_pdfs(project: Project, tasks, jobs: int, say, count: int | None = None)
         if jobs <= 1 or count <= 1:
             for task in tasks:
                 say(f"{task.name}: PDF")
-                done[task.name] = write_pdf(
-                    task.target,
-                    task.html,
-                    project,
-                    task.doc_id,
-                    task.rights,
-                    task.words,
-                    origin=task.origin,
-                )
+                done[task.name] = _write(task, project)
                 say(f"{task.name}: {plural(done[task.name].pages, 'page')}")
             return done
         return _draw_in_workers(tasks, min(jobs, count), say)

@@ -66,15 +66,16 @@ def draw(
     """
     writer = getattr(number, "__self__", None)  # Labels: its language says how numbers read
     language = getattr(writer, "language", None) if writer is not None else repr(number)
-    key = (figure.model_dump_json(), json.dumps(tokens(templates), sort_keys=True), language)
+    style = tokens(templates)
+    key = (figure.model_dump_json(), json.dumps(style, sort_keys=True), language)
     if key not in _DRAWN:
         if len(_DRAWN) > 256:
             _DRAWN.clear()
-        _DRAWN[key] = _draw(figure, templates, number)
+        _DRAWN[key] = _draw(figure, style, number)
     return _DRAWN[key]
 
 
-def _draw(figure: schema.Figure, templates: Path, number: Callable[[float], str]) -> str:
+def _draw(figure: schema.Figure, style: dict[str, str], number: Callable[[float], str]) -> str:
     # matplotlib keeps a cache of the system's fonts; keep it in the temporary
     # folder, not in the user's home.
     os.environ.setdefault("MPLCONFIGDIR", str(Path(tempfile.gettempdir()) / "advocacy-matplotlib"))
@@ -86,7 +87,6 @@ def _draw(figure: schema.Figure, templates: Path, number: Callable[[float], str]
 
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 
-    style = tokens(templates)
     family = style["font-body"].split(",")[0].strip().strip('"')
     palette = [style["colour-primary"], style["colour-accent"], style["colour-muted"], "#6f9aa3"]
     settings = {

@@ -400,10 +400,9 @@ def compare(edited: WordFile, baseline: WordFile, marks: dict, shown: str, sourc
     marks are the baseline's render.FieldMark by bookmark name; sources
     maps a file as shown to its content.Source, for the fields' lines.
     """
-    by_place = {name[:12]: mark for name, mark in marks.items() if "_" not in name[19:]}
     changes, problems = [], []
     for name, paragraphs in edited.fields.items():
-        mark = marks.get(name) or by_place.get(name[:12])
+        mark = _mark(name, marks)
         if mark is None:
             first = paragraphs[0].number if paragraphs else 0
             problems.append(
@@ -520,6 +519,8 @@ def _at(mark, sources, shown: str, paragraph: int, message: str, level: str) -> 
 
 
 def _mark(name: str | None, marks: dict):
+    """The field a bookmark names: the same mark, or the mark of the same place
+    (adv_PLACE) whose text has changed since the Word file was made."""
     if name is None:
         return None
     return marks.get(name) or next((m for n, m in marks.items() if n[:12] == name[:12]), None)
