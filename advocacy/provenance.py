@@ -197,13 +197,25 @@ def commit(content: Path, folders: Iterable[Path], shown: str) -> tuple[Commit |
     return (None if found is None else _parse_status(found, repo.top)), []
 
 
+def git_command(top: Path) -> list[str]:
+    """git, run in the repository at top, as every call of ours runs it:
+    core.fsmonitor=false, so that a repository's own config cannot make a
+    status run a command; no optional locks, so that it never writes."""
+    return ["git", "-C", str(top), "--no-optional-locks", "-c", "core.fsmonitor=false"]
+
+
 def _status(top: Path, pathspecs: list[str]) -> tuple[bytes | None, str | None]:
     """git status's output, or what git said when it failed; (None, None) without git."""
     import subprocess
 
-    # core.fsmonitor=false: a repository's own config must not make status run a command
-    command = ["git", "-C", str(top), "--no-optional-locks", "-c", "core.fsmonitor=false"]
-    command += ["status", "--porcelain=v2", "--branch", "-z", "--untracked-files=all"]
+    command = [
+        *git_command(top),
+        "status",
+        "--porcelain=v2",
+        "--branch",
+        "-z",
+        "--untracked-files=all",
+    ]
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
     try:
         done = subprocess.run(

@@ -22,6 +22,7 @@ from pathlib import Path
 from advocacy.bundle import font_warnings, sha256sums, size_warnings, write_dist
 from advocacy.config import Paths
 from advocacy.errors import AdvocacyError, Problem
+from advocacy.provenance import git_command
 
 DIST = "dist"
 OUTPUTS = (".pdf", ".html", ".docx", ".evidence.json")
@@ -123,7 +124,7 @@ class Git:
 
     def _call(self, args) -> subprocess.CompletedProcess:
         try:
-            return subprocess.run(["git", "-C", str(self.root), *args], capture_output=True)
+            return subprocess.run([*git_command(self.root), *args], capture_output=True)
         except OSError as exc:
             message = f"git could not run ({exc.strerror}); install git to make a release"
             raise AdvocacyError([Problem("git", 0, 0, message)], REFUSED) from None
