@@ -10,6 +10,7 @@ column of its first use, before anything is drawn.
 from __future__ import annotations
 
 import bisect
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -25,27 +26,39 @@ from advocacy.errors import Problem
 @cache
 def _installed_ranges() -> tuple[tuple[int, int], ...]:
     """(first, last) code points covered by some installed font, merged and sorted."""
-    if shutil.which("fc-list") is None:
-        return ()
-    done = subprocess.run(
-        ["fc-list", "--format", "%{charset}\\n"], capture_output=True, text=True, check=False
-    )
-    ranges = []
-    for line in done.stdout.split():
-        first, _, last = line.partition("-")
-        ranges.append((int(first, 16), int(last or first, 16)))
-    return _merged(ranges)
+    return _charsets(["fc-list", "--format", "%{charset}\\n"]) or ()
 
 
 @cache
 def _house_ranges(folder: Path, signature: tuple) -> tuple[tuple[int, int], ...]:
+    """The code points of the house fonts: from fontconfig's reading of the files
+    (fc-query, milliseconds), or, without it, from their cmaps (fontTools)."""
+    paths = sorted(folder.glob("*.[ot]tf"))
+    found = _charsets(["fc-query", "--format", "%{charset}\\n", *map(str, paths)])
+    if found is not None or not paths:
+        return found or ()
     from fontTools.ttLib import TTFont
 
     points = set()
-    for path in sorted(folder.glob("*.[ot]tf")):
+    for path in paths:
         with TTFont(path, lazy=True) as font:
             points |= set(font.getBestCmap() or {})
     return _merged((p, p) for p in points)
+
+
+def _charsets(command: list[str]) -> tuple[tuple[int, int], ...] | None:
+    """The merged ranges fontconfig prints as charsets (hex 'first-last' or 'point',
+    spaced), or None when the command is not installed or fails."""
+    if shutil.which(command[0]) is None:
+        return None
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return None
+    ranges = []
+    for word in done.stdout.split():
+        first, _, last = word.partition("-")
+        ranges.append((int(first, 16), int(last or first, 16)))
+    return _merged(ranges)
 
 
 def _merged(ranges) -> tuple[tuple[int, int], ...]:
@@ -59,30 +72,56 @@ def _merged(ranges) -> tuple[tuple[int, int], ...]:
 
 
 class Coverage:
-    """The characters some font can draw."""
+    """The characters some font can draw: the house fonts first, and fontconfig's
+    installed fonts (a subprocess) only for a character the house fonts lack.
+    Each character is decided once."""
 
     def __init__(self, fonts: Path):
         signature = tuple(sorted((p.name, p.stat().st_mtime) for p in fonts.glob("*.[ot]tf")))
-        house = _house_ranges(fonts, signature) if fonts.is_dir() else ()
-        self.ranges = _merged([*house, *_installed_ranges()])
-        self.starts = [first for first, _ in self.ranges]
+        self.house = _Ranges(_house_ranges(fonts, signature) if fonts.is_dir() else ())
+        self.installed: _Ranges | None = None
+        self.known: dict[str, bool] = {}
 
     def covers(self, char: str) -> bool:
-        point = ord(char)
+        known = self.known.get(char)
+        if known is None:
+            known = self.known[char] = self._covers(char)
+        return known
+
+    def _covers(self, char: str) -> bool:
         if unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"):
             return True  # controls, joiners and spaces draw nothing; marks join their base
+        if char in self.house:
+            return True
+        if self.installed is None:
+            self.installed = _Ranges(_installed_ranges())
+        # no fontconfig here: nothing to ask, and the PDF's own warnings still tell
+        return not self.installed.ranges or char in self.installed
+
+
+class _Ranges:
+    def __init__(self, ranges: tuple[tuple[int, int], ...]):
+        self.ranges = ranges
+        self.starts = [first for first, _ in ranges]
+
+    def __contains__(self, char: str) -> bool:
+        point = ord(char)
         index = bisect.bisect_right(self.starts, point) - 1
         return index >= 0 and self.ranges[index][1] >= point
+
+
+PLAIN_ASCII = re.compile(r"[\x20-\x7e\t\n]*")
 
 
 def coverage_problems(corpus: Corpus, fonts: Path) -> list[Problem]:
     """An error at the first use of each character that no font covers."""
     coverage = Coverage(fonts)
-    if not coverage.ranges:  # no fontconfig here: the PDF's own warnings still tell
-        return []
     problems, seen = [], set()
+    ascii_drawn = all(coverage.covers(chr(point)) for point in range(0x20, 0x7F))
     for source, model in record_models(corpus):
         for loc, text in _texts(model, ()):
+            if ascii_drawn and PLAIN_ASCII.fullmatch(text):
+                continue
             for char in dict.fromkeys(text):
                 if char in seen or coverage.covers(char):
                     continue
