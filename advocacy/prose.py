@@ -402,6 +402,18 @@ class _DirectionExtension(Extension):
 _CONVERTED: dict[str, str] = {}  # Markdown -> its HTML, in this process
 
 
+# What Markdown needs to make an element or an attribute the sanitiser removes: raw
+# HTML and entities, links and images, headings, rules, code blocks (indented, or
+# inside a quote), attribute lists. Text with none of it becomes paragraphs, lists
+# and emphasis only, all of them kept.
+_ACTIVE = re.compile(r"[<>&\[\]!#=`{}~\\\t]|^ {4}|^[ ]*[-*_][-*_ ]*$", re.MULTILINE)
+
+
+def inert(text: str) -> bool:
+    """Whether sanitising text's Markdown can remove nothing, read without rendering it."""
+    return _ACTIVE.search(text) is None
+
+
 class ProseRenderer:
     """Turns Markdown fields into HTML, collecting citations into one Citer."""
 
@@ -464,6 +476,9 @@ class ProseRenderer:
         its pattern before that cut, or, for an element Markdown made itself,
         the word just before it.
         """
+        return [] if inert(text) else self._removals(text)
+
+    def _removals(self, text: str) -> list[tuple[str, int]]:
         patterns: dict[str, str] = {}
         for what, pattern in removals(self.markdown(text)):
             patterns.setdefault(what, pattern)
