@@ -336,6 +336,160 @@ def _space_after_last_glyph(stream, start: int, font) -> bool:
     return False
 
 
+# ----------------------------------------- a ToUnicode text for each glyph
+#
+# /ActualText is read by poppler and Acrobat, not by readers that take text
+# from the fonts' ToUnicode maps alone (pypdf, pdf.js, search engines). A
+# ToUnicode map is keyed by the code drawn, and WeasyPrint draws a glyph's id
+# as its code (Identity-H), so a glyph has one text, that of its first use: ि
+# read as the ि of its first cluster, not as the म it is drawn before; the
+# second glyph of Thai ำ as nothing or as ำ again. Here each glyph of a line
+# that is left to right gets, as its text, its share of its cluster's text
+# (Pango's log_clusters), in drawing order, so that a cluster's glyphs read
+# as its text; a glyph drawn with a text other than its first gets a code of
+# its own above the font's glyphs, with the glyph's width, which the font's
+# /CIDToGIDMap maps back to the glyph (ISO 32000-1 9.7.4.2; 9.10.3: ToUnicode
+# is keyed by the code). So readers of ToUnicode get the text, in order;
+# /ActualText stays for the readers that prefer it. Right-to-left runs are
+# drawn in visual order and keep their glyphs' texts, and a CFF font (no
+# /CIDToGIDMap) keeps its codes. pypdf ignores an embedded /Encoding CMap,
+# which is why the map is from CID to glyph and not from code to CID.
+#
+# Upstream, draw_first_line would give each (glyph, text) pair its code as it
+# walks the clusters, and fonts.py would write the /CIDToGIDMap for them.
+
+_VIRTUAL = "advocacy_codes"  # a Font's {(glyph, text): code} of the codes given here
+
+
+def _spread(text: str, count: int) -> list[str]:
+    """text shared out over count glyphs in order: a character each, the last
+    glyph the rest, and nothing for the glyphs beyond the characters."""
+    if count <= 0:
+        return []
+    if count >= len(text):
+        return [*text, *[""] * (count - len(text))]
+    return [*text[: count - 1], text[count - 1 :]]
+
+
+def _glyph_texts(stream, textbox) -> list[tuple[object, int, str | None]] | None:
+    """(Font, glyph, the glyph's share of its cluster's text) for each glyph of
+    textbox's drawn line, in drawing order, None for a glyph of no font; or
+    None for a line with a right-to-left run or a bitmap font."""
+    from weasyprint.text.ffi import ffi
+
+    line, _index = textbox.pango_layout.get_first_line()
+    utf8 = textbox.pango_layout.text.encode()
+    drawn: list[tuple[object, int, str | None]] = []
+    run = line.runs[0] if line.runs != ffi.NULL else ffi.NULL
+    while run != ffi.NULL:
+        glyph_item, run = run.data, run.next
+        item, glyphs = glyph_item.item, glyph_item.glyphs
+        font, _size = stream.add_font(item.analysis.font)
+        if item.analysis.level % 2 or font.bitmap:
+            return None
+        count = glyphs.num_glyphs
+        starts = [glyphs.log_clusters[i] for i in range(count)]
+        first = 0
+        while first < count:
+            last = first
+            while last < count and starts[last] == starts[first]:
+                last += 1
+            end = starts[last] if last < count else item.length
+            text = unmarked(utf8[item.offset + starts[first] : item.offset + end].decode())
+            ids = [glyphs.glyphs[i].glyph for i in range(first, last)]
+            ids = [glyph for glyph in ids if glyph != _EMPTY]
+            for glyph, share in zip(ids, _spread(text, len(ids)), strict=True):
+                unknown = glyph & _UNKNOWN
+                drawn.append((font, glyph, None if unknown else share))
+            first = last
+    return drawn
+
+
+_MISSING_ROOM = 1024  # codes above a font's glyphs left for WeasyPrint's missing glyphs
+
+
+def _code(font, glyph: int, text: str) -> int:
+    """The code that draws glyph with text as its ToUnicode text."""
+    if font.to_unicode.setdefault(glyph, text) == text or font.type != "ttf":
+        return glyph  # a CFF font has no CIDToGIDMap: /ActualText alone reads it
+    codes = font.__dict__.setdefault(_VIRTUAL, {})
+    if (glyph, text) not in codes:
+        code = font.glyph_count + _MISSING_ROOM + len(codes)
+        if code > 0xFFFF or code in font.missing.values():
+            return glyph  # no code left: /ActualText alone reads it
+        codes[(glyph, text)] = code
+        font.to_unicode[code] = text
+        font.widths[code] = font.widths[glyph]
+    return codes[(glyph, text)]
+
+
+def _give_codes(stream, start: int, drawn: list) -> None:
+    """Draw each glyph since start with the code of its text (_code)."""
+    operations = [
+        at for at in range(start, len(stream.stream)) if isinstance(stream.stream[at], bytes)
+    ]
+    strings = [(at, m) for at in operations for m in GLYPHS.finditer(stream.stream[at])]
+    if sum(len(m[1]) // 4 for _at, m in strings) != len(drawn):
+        return  # not the glyphs walked: leave the line as WeasyPrint drew it
+    glyphs = iter(drawn)
+
+    def recode(match) -> bytes:
+        hexes, out = match[1], []
+        for i in range(0, len(hexes), 4):
+            font, glyph, text = next(glyphs)
+            code = int(hexes[i : i + 4], 16)
+            if text is not None and code == glyph:
+                code = _code(font, glyph, text)
+            out.append(b"%04x" % code)
+        return b"<" + b"".join(out) + b">"
+
+    for at in dict.fromkeys(at for at, _m in strings):
+        stream.stream[at] = GLYPHS.sub(recode, stream.stream[at])
+
+
+def _glyphs_for_codes(build_vector_font_dictionary):
+    """A TrueType font with codes given here maps each code (a CID, in
+    Identity-H) to its glyph with a /CIDToGIDMap, every other CID to itself."""
+
+    def build(font_dictionary, pdf, font, widths, *args, **kwargs):
+        build_vector_font_dictionary(font_dictionary, pdf, font, widths, *args, **kwargs)
+        codes = font.__dict__.get(_VIRTUAL)
+        if not codes:
+            return
+        import pydyf
+
+        descendant = next(
+            obj
+            for obj in reversed(pdf.objects)
+            if isinstance(obj, pydyf.Dictionary)
+            and obj.get("Subtype") == "/CIDFontType2"
+            and obj.get("BaseFont") == font.name
+        )
+        glyphs = list(range(max(codes.values()) + 1))
+        for (glyph, _text), code in codes.items():
+            glyphs[code] = glyph
+        table = b"".join(glyph.to_bytes(2, "big") for glyph in glyphs)
+        stream = pydyf.Stream([table], compress=True)
+        pdf.add_object(stream)
+        descendant["CIDToGIDMap"] = stream.reference
+
+    return build
+
+
+def _subset_real_glyphs(subset):
+    """Font.subset, given the font's glyphs only, not the codes given here
+    (which would keep every empty glyph id below them)."""
+
+    def run(font, to_unicode, hinting):
+        real = set(font.missing.values())
+        kept = {g: t for g, t in to_unicode.items() if g < font.glyph_count or g in real}
+        for glyph, _text in font.__dict__.get(_VIRTUAL, {}):
+            kept.setdefault(glyph, "")
+        return subset(font, kept, hinting)
+
+    return run
+
+
 def _copied_exactly(draw_first_line):
     """draw_first_line, with the glyphs of a line that would not copy back
     exactly in an /ActualText span, and the space dropped at its end kept."""
@@ -347,8 +501,11 @@ def _copied_exactly(draw_first_line):
             return emojis
         source, mapped, font = _drawn_line(stream, textbox)
         source = unmarked(source)
-        ends_at_space = getattr(textbox, "ends_at_space", False)
         exact = _exact(source, mapped)
+        drawn = None if exact else _glyph_texts(stream, textbox)
+        if drawn:
+            _give_codes(stream, start, drawn)
+        ends_at_space = getattr(textbox, "ends_at_space", False)
         if not exact or (ends_at_space and not _space_after_last_glyph(stream, start, font)):
             stream.stream[start:start] = _actual_text(source + " " * ends_at_space)
             stream.stream.append(b"EMC")
@@ -457,8 +614,11 @@ def _patch(owner, name: str, wrap) -> None:
 def _copy_text_exactly() -> None:
     import weasyprint.draw.text as text_module
     import weasyprint.layout.inline as inline_module
+    import weasyprint.pdf.fonts as fonts_module
 
     _patch(text_module, "draw_first_line", _copied_exactly)
+    _patch(fonts_module, "_build_vector_font_dictionary", _glyphs_for_codes)
+    _patch(fonts_module.Font, "subset", _subset_real_glyphs)
     _patch(inline_module, "get_next_linebox", _noting_spaces_at_line_ends)
 
 
