@@ -158,6 +158,10 @@ def save_to_reload(served: Served, record: Path, original: str, marks) -> float:
 
 
 def main(repeat: int) -> None:
+    if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
+        # Python's default is to keep compiled modules; a machine that turns it
+        # off makes every command compile the tool again, which a user's does not
+        print("(PYTHONDONTWRITEBYTECODE is set here; the commands run without it)")
     base = Path(tempfile.mkdtemp(prefix="advocacy-bench-"))
     root = project_copy(base, "project")
     out = root / "build"
