@@ -58,7 +58,13 @@ class Project:
 
 
 def load_project(paths: Paths, strict: bool = False) -> Project:
-    """Read and check everything; raise ContentError with every problem found."""
+    """Read and check everything; raise ContentError with every problem found.
+    What pandoc said of the same entries before is recalled (cache.memos)."""
+    with cache.memos(paths.build):
+        return _load_project(paths, strict)
+
+
+def _load_project(paths: Paths, strict: bool) -> Project:
     problems: list[Problem] = []
     bib, found = read_bibliographies(paths)
     problems.extend(found)
@@ -266,7 +272,7 @@ def build(
     shown = paths.shown(paths.build)
     built: dict[str, Built] = {}
     problems: list[Problem] = []
-    with OutputFolder(paths.build, shown=shown) as out:
+    with OutputFolder(paths.build, shown=shown) as out, cache.memos(paths.build, out.stage_bytes):
         out.rewrite = force
         inputs = EditionInputs(project)
         keys, entries, todo = {}, {}, []
@@ -372,6 +378,7 @@ def build(
             )
             out.stage_bytes(f"{cache.FOLDER}/{cache.STAMP}", replay.dump().encode("utf-8"))
         out.commit()
+    cache.prune_memos(paths.build)
     return items
 
 

@@ -19,7 +19,15 @@ Two checks, the second only when the first fails:
   is unchanged, and whose outputs are as they were left, is neither rendered
   nor rewritten.
 
-Both are hints only: an entry that is missing, unreadable or of another
+A third kind of entry remembers what a program answered, so that a build of
+an edition whose outputs must be drawn again (an edit, --force) does not ask
+again what it asked before: build/.cache/memo/KIND-KEY.json, KEY a hash of
+all the answer depends on (pandoc's formatting of the same citations with the
+same entries, style, locale and pandoc; a chart's SVG from the same data,
+tokens, fonts and matplotlib). Memos are staged and committed with the
+outputs, and the oldest beyond MEMOS_KEPT are removed after a build.
+
+All are hints only: an entry that is missing, unreadable or of another
 version means a rebuild (with a warning when it was there but unreadable),
 so deleting build/.cache is always safe. Entries are written with the
 outputs, in the same commit (output.OutputFolder).
@@ -32,7 +40,9 @@ import json
 import os
 import sys
 import sysconfig
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -286,3 +296,91 @@ def read_entry(folder: Path, name: str, shown: str) -> tuple[Entry | None, list[
 def _unreadable(shown: str, name: str, why: str) -> Problem:
     message = f"the cache entry cannot be read ({why}); {name} is built again"
     return Problem(f"{shown}/{entry_name(name)}", 0, 0, message, "warning")
+
+
+# Memos: what a program answered, by a hash of all the answer depends on.
+
+MEMO_FOLDER = "memo"  # inside build/.cache
+MEMOS_KEPT = 512
+
+
+@dataclass
+class _Memos:
+    folder: Path  # build/
+    stage: object  # OutputFolder.stage_bytes, or None
+
+
+_MEMOS: ContextVar[_Memos | None] = ContextVar("advocacy_memos", default=None)
+_PENDING: dict[tuple[Path, str], bytes] = {}  # remembered with nowhere to stage them yet
+
+
+@contextmanager
+def memos(folder: Path, stage=None) -> Iterator[None]:
+    """Within: recall reads the memos of build folder, and remember stages new
+    ones (stage: the OutputFolder's stage_bytes, so that they are committed with
+    the outputs or not at all). Without stage (loading the project, before the
+    build folder is opened), they wait for the next memos() of folder that has one."""
+    if stage is not None:
+        for (pending, name), data in list(_PENDING.items()):
+            if pending == folder:
+                stage(name, data)
+                del _PENDING[(pending, name)]
+    token = _MEMOS.set(_Memos(folder, stage))
+    try:
+        yield
+    finally:
+        _MEMOS.reset(token)
+
+
+def _memo(kind: str, parts: object) -> tuple[str, str]:
+    digest = key([VERSION, kind, parts])
+    return digest, f"{FOLDER}/{MEMO_FOLDER}/{kind}-{digest}.json"
+
+
+def _value_digest(value: dict) -> str:
+    return key(value)
+
+
+def recall(kind: str, parts: object) -> dict | None:
+    """The answer remembered for parts, or None: when there is no memo, or it
+    cannot be read, or is not the answer to parts (then it is asked again)."""
+    memos = _MEMOS.get()
+    if memos is None:
+        return None
+    digest, name = _memo(kind, parts)
+    try:
+        data = json.loads((memos.folder / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("key") != digest:
+        return None
+    value = data.get("value")
+    if not isinstance(value, dict) or data.get("sha256") != _value_digest(value):
+        return None
+    return value
+
+
+def remember(kind: str, parts: object, value: dict) -> None:
+    """Stage value as the answer to parts (inside memos(); else nothing)."""
+    memos = _MEMOS.get()
+    if memos is None:
+        return
+    digest, name = _memo(kind, parts)
+    data = {"version": VERSION, "key": digest, "sha256": _value_digest(value), "value": value}
+    text = (json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n").encode()
+    if memos.stage is None:
+        if len(_PENDING) < MEMOS_KEPT:
+            _PENDING[(memos.folder, name)] = text
+    else:
+        memos.stage(name, text)
+
+
+def prune_memos(folder: Path, kept: int = MEMOS_KEPT) -> None:
+    """Remove all but the kept newest memos of build folder."""
+    try:
+        entries = [e for e in os.scandir(folder / FOLDER / MEMO_FOLDER) if e.is_file()]
+        entries.sort(key=lambda e: e.stat().st_mtime_ns, reverse=True)
+        for entry in entries[kept:]:
+            os.unlink(entry.path)
+    except OSError:
+        pass

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
-from advocacy import schema
+from advocacy import cache, schema
 
 TOKEN = re.compile(r"--(colour-[\w-]+|font-body)\s*:\s*([^;]+);")
 FALLBACK = {
@@ -71,8 +71,33 @@ def draw(
     if key not in _DRAWN:
         if len(_DRAWN) > 256:
             _DRAWN.clear()
-        _DRAWN[key] = _draw(figure, style, number)
+        parts = [*key, _drawing_with()]
+        recalled = cache.recall("chart", parts)  # drawn by a build before
+        if recalled is not None and isinstance(recalled.get("svg"), str):
+            _DRAWN[key] = recalled["svg"]
+        else:
+            _DRAWN[key] = _draw(figure, style, number)
+            cache.remember("chart", parts, {"svg": _DRAWN[key]})
     return _DRAWN[key]
+
+
+FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts")
+
+
+def _drawing_with() -> list:
+    """What a chart's SVG depends on besides its figure, tokens and language:
+    matplotlib's version, and the fonts it measures text with (the folders
+    fonts are installed in: a font added or removed changes its folder's time)."""
+    from importlib import metadata
+
+    folders = []
+    for top in FONT_FOLDERS:
+        for folder, _dirs, _files in os.walk(os.path.expanduser(top)):
+            try:
+                folders.append((folder, os.stat(folder).st_mtime_ns))
+            except OSError:
+                folders.append((folder, None))
+    return [metadata.version("matplotlib"), sorted(folders)]
 
 
 def _draw(figure: schema.Figure, style: dict[str, str], number: Callable[[float], str]) -> str:

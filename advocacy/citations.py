@@ -21,12 +21,14 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from advocacy import cache
 from advocacy.bibliography import (
     MARK,
     Bibliography,
     Library,
     call_pandoc,
     pandoc_reason,
+    pandoc_version,
 )
 from advocacy.errors import ContentError, Problem
 
@@ -408,6 +410,10 @@ def format_item(item: dict, style: Style, locale: str, used_by: str = "a documen
     key = _remembered("item", json.dumps(item, sort_keys=True), _style_bytes(style.path), locale)
     if key in _FORMATTED:
         return _FORMATTED[key]
+    recalled = cache.recall("pandoc-item", [key, pandoc_version()])
+    if recalled is not None and isinstance(recalled.get("html"), str):
+        _FORMATTED[key] = recalled["html"]
+        return recalled["html"]
     with tempfile.TemporaryDirectory(prefix="advocacy-") as folder:
         data = Path(folder) / "item.json"
         data.write_text(as_csl_json([{**item, "id": "item"}]), encoding="utf-8")
@@ -426,6 +432,7 @@ def format_item(item: dict, style: Style, locale: str, used_by: str = "a documen
         message = f"pandoc could not format the document's own citation: {reason}"
         raise ContentError([Problem(used_by, 0, 0, message)])
     _FORMATTED[key] = formatted = sanitise_citations(_entry_html(done.stdout))
+    cache.remember("pandoc-item", [key, pandoc_version()], {"html": formatted})
     return formatted
 
 
@@ -473,12 +480,22 @@ def run_pandoc(source: str, bibtex: str, style: Path, lang: str) -> subprocess.C
     key = _remembered("cite", source, bibtex, _style_bytes(style), lang)
     if key in _FORMATTED:
         return _FORMATTED[key]
-    done = _run_pandoc(source, bibtex, style, lang)
+    recalled = cache.recall("pandoc-cite", [key, pandoc_version()])
+    if recalled is not None and all(isinstance(recalled.get(n), str) for n in STREAMS):
+        done = subprocess.CompletedProcess([], 0, recalled["stdout"], recalled["stderr"])
+    else:
+        done = _run_pandoc(source, bibtex, style, lang)
+        if done.returncode == 0:
+            answer = {"stdout": done.stdout, "stderr": done.stderr}
+            cache.remember("pandoc-cite", [key, pandoc_version()], answer)
     if done.returncode == 0:
         if len(_FORMATTED) >= _REMEMBERED:
             _FORMATTED.clear()
         _FORMATTED[key] = done
     return done
+
+
+STREAMS = ("stdout", "stderr")
 
 
 def _run_pandoc(source: str, bibtex: str, style: Path, lang: str) -> subprocess.CompletedProcess:

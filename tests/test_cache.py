@@ -4,6 +4,7 @@ and a build with nothing changed that stops before loading anything."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -252,3 +253,75 @@ def test_a_save_while_a_build_runs_is_built_by_the_next(project):
     again = build_now(paths, pdf=False)
     assert [item.cached for item in again] == [False, True]
     assert "Co-ops." in (project / "build" / "brief.html").read_text(encoding="utf-8")
+
+
+FIGURE_FILES = {
+    "content/data/coverage.csv": (ROOT / "tests" / "data" / "coverage.csv").read_text("utf-8"),
+    "content/figures/coverage.yaml": (
+        "title: Coverage by district\nchart: bar\nalt: Bars of coverage in three districts.\n"
+        "data:\n  file: coverage.csv\n  category: district\n  series: [coverage]\n"
+        "unit: Per cent\nsources: [ostrom1990commons]\n"
+    ),
+}
+
+
+def spied_build(root: Path, log: Path, *options: str) -> tuple[list[str], list[str]]:
+    """build root with a pandoc that notes its arguments in log, and say whether
+    matplotlib was imported; (the pandoc calls that read or format, the lines)."""
+    import pypandoc
+
+    spy = log.with_suffix(".sh")  # made once: which pandoc answers is part of a memo's key
+    if not spy.exists():
+        spy.write_text(f'#!/bin/sh\necho "$@" >> {log}\nexec {pypandoc.get_pandoc_path()} "$@"\n')
+        spy.chmod(0o755)
+    log.unlink(missing_ok=True)
+    script = (
+        "import sys\nfrom advocacy.cli import main\n"
+        f"code = main(['--root', {str(root)!r}, 'build', *{list(options)!r}])\n"
+        "print(code, 'matplotlib' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYPANDOC_PANDOC": str(spy)},
+    )
+    assert done.returncode == 0, done.stderr
+    calls = log.read_text().splitlines() if log.exists() else []
+    return [c for c in calls if c != "--version"], done.stdout.splitlines()
+
+
+def test_what_pandoc_and_matplotlib_gave_is_not_asked_again(tmp_path):
+    """A build that must draw again (--force, an edit) recalls pandoc's answers
+    and the chart's SVG from build/.cache/memo; the pages are the same bytes."""
+    root = write_project(tmp_path / "p", FIGURE_FILES)
+    edit(
+        root / "content/documents/brief.yaml",
+        "recommendations:",
+        "figures: [coverage]\n" + "recommendations:",
+    )
+    log = tmp_path / "pandoc.log"
+    calls, lines = spied_build(root, log, "--html-only")
+    assert any("--citeproc" in c for c in calls) and lines[-1] == "0 True"
+    first = (root / "build" / "brief.html").read_bytes()
+    calls, lines = spied_build(root, log, "--html-only", "--force")
+    assert (calls, lines[-1]) == ([], "0 False")
+    assert (root / "build" / "brief.html").read_bytes() == first
+
+
+def test_a_memo_that_is_not_its_answer_is_asked_again(tmp_path):
+    root = write_project(tmp_path / "p")
+    log = tmp_path / "pandoc.log"
+    spied_build(root, log, "--html-only")
+    first = (root / "build" / "brief.html").read_bytes()
+    memos = sorted((root / "build" / ".cache" / "memo").glob("pandoc-cite-*.json"))
+    assert memos
+    for memo in memos:
+        data = json.loads(memo.read_text(encoding="utf-8"))
+        data["value"]["stdout"] = "<p>not what pandoc said</p>"  # its sha256 no longer holds
+        memo.write_text(json.dumps(data), encoding="utf-8")
+    (memos[0].parent / "pandoc-item-x.json").write_text("{", encoding="utf-8")
+    calls, _lines = spied_build(root, log, "--html-only", "--force")
+    assert any("--citeproc" in c for c in calls)
+    assert (root / "build" / "brief.html").read_bytes() == first
