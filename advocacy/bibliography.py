@@ -14,6 +14,7 @@ so a check that passes means pandoc can read every cited entry.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import logging
 import os
@@ -27,6 +28,7 @@ from pathlib import Path
 import bibtexparser
 from bibtexparser.model import Entry, String
 
+from advocacy import cache
 from advocacy.content import not_utf8
 from advocacy.errors import AdvocacyError, Problem, suggest
 
@@ -867,6 +869,15 @@ def uncited(bib: Bibliography, cited: set[str]) -> list[Problem]:
 # ------------------------------------------------------------------- pandoc
 
 
+# pandoc (pypandoc-binary's: PYPANDOC_PANDOC may name one built without RTS
+# options) asks for a 64 MB heap (-with-rtsopts=-H64m), though citeproc on a
+# document's entries lives in 4; with -H1m it peaks at 121 MiB instead of 173,
+# in the same time. A GHCRTS of the user's own is kept.
+_PANDOC_RTS = (
+    {} if os.environ.get("PYPANDOC_PANDOC") or "GHCRTS" in os.environ else {"GHCRTS": "-H1m"}
+)
+
+
 def call_pandoc(
     args: list[str], stdin: str, folder: str | Path | None = None, env: dict | None = None
 ) -> subprocess.CompletedProcess:
@@ -890,7 +901,7 @@ def call_pandoc(
             encoding="utf-8",
             check=False,
             timeout=PANDOC_TIMEOUT,
-            env=None if env is None else {**os.environ, **env},
+            env={**os.environ, **_PANDOC_RTS, **(env or {})},
         )
     except (OSError, RuntimeError, subprocess.TimeoutExpired) as exc:
         reason = getattr(exc, "strerror", None) or str(exc).strip() or type(exc).__name__
@@ -899,6 +910,24 @@ def call_pandoc(
 
 
 _READ_BY_PANDOC: set[str] = set()  # hashes of subsets pandoc read without a complaint
+
+
+@functools.cache
+def pandoc_version() -> list:
+    """What says which pandoc answers: pypandoc-binary's version, and the
+    program PYPANDOC_PANDOC names instead, if any (its size and time)."""
+    from importlib import metadata
+
+    try:
+        version = metadata.version("pypandoc-binary")
+    except metadata.PackageNotFoundError:
+        version = None
+    named = os.environ.get("PYPANDOC_PANDOC")
+    try:
+        state = [os.stat(named).st_size, os.stat(named).st_mtime_ns] if named else None
+    except OSError:
+        state = None
+    return [version, named, state]
 
 
 def pandoc_problems(bib: Bibliography, keys: set[str]) -> list[Problem]:
@@ -921,9 +950,13 @@ def pandoc_problems(bib: Bibliography, keys: set[str]) -> list[Problem]:
         read = hashlib.sha256(mapped.text.encode("utf-8")).hexdigest()
         if read in _READ_BY_PANDOC:  # the same text read before, in this process
             break
+        if cache.recall("pandoc-read", [read, pandoc_version()]):  # or by a build before
+            _READ_BY_PANDOC.add(read)
+            break
         done = call_pandoc(["--from=biblatex", "--to=csljson"], mapped.text)
         if done.returncode == 0:
             _READ_BY_PANDOC.add(read)
+            cache.remember("pandoc-read", [read, pandoc_version()], {"read": True})
             break
         problem, key = reading_problem(bib, mapped, done.stderr)
         problems.append(problem)
