@@ -5,7 +5,10 @@ pair interleaved (A B A B ...), and the median kept, so the machine's speed
 cancels out of the ratio. Peak memory is the largest single process of the
 command's tree (getrusage of the children: the build, a PDF worker, pandoc).
 The live preview's figure is the time from a save to the served page showing
-it, with `advocacy serve` running and idle before each save.
+it, with `advocacy serve` running and idle before each save. A full build is
+`build --force`: every edition rendered and drawn again, with what pandoc and
+matplotlib answered before recalled from build/.cache/memo, as a build after
+an edit recalls it; the lines "nothing remembered" remove the memos first.
 
 Usage: python bench/edit_loop.py [REPEAT]
 """
@@ -187,6 +190,26 @@ def main(repeat: int) -> None:
         (f"weasyprint CLI on the {len(finals)} HTML files", weasyprint_floor),
         repeat,
     )
+
+    def forgetting(step):
+        """step, after removing the memos of pandoc's and matplotlib's answers."""
+
+        def cold():
+            shutil.rmtree(out / ".cache" / "memo", ignore_errors=True)
+            return step()
+
+        return cold
+
+    pair(
+        "full build (one job), nothing remembered / WeasyPrint CLI on the same final HTML",
+        (
+            "full build, --jobs 1, build/.cache/memo removed first",
+            forgetting(lambda: run([*build, "--force", "--jobs", "1"])),
+        ),
+        (f"weasyprint CLI on the {len(finals)} HTML files", weasyprint_floor),
+        repeat,
+    )
+    run([*build, "--force"])  # the memos again
     full = ("full build (advocacy build --force, default jobs)", lambda: run([*build, "--force"]))
     pair(
         "no-op make / full build",
@@ -227,6 +250,20 @@ def main(repeat: int) -> None:
         repeat,
     )
     largest = max(finals, key=lambda p: p.stat().st_size)
+    pair(
+        f"peak memory, nothing remembered / WeasyPrint CLI on {largest.name}",
+        (
+            "advocacy build --force --jobs 1, build/.cache/memo removed first",
+            forgetting(lambda: peak_memory([*build, "--force", "--jobs", "1"])),
+        ),
+        (
+            f"weasyprint {largest.name}",
+            lambda: peak_memory([WEASYPRINT, str(largest), str(floor_out / "m.pdf")]),
+        ),
+        max(1, repeat // 2),
+        unit="MiB",
+    )
+    run([*build, "--force"])  # the memos again
     pair(
         f"peak memory of the full build's largest process / WeasyPrint CLI on {largest.name}",
         (
