@@ -402,7 +402,11 @@ def _space_after_last_glyph(stream, start: int, font) -> bool:
 # its own above the font's glyphs, with the glyph's width, which the font's
 # /CIDToGIDMap maps back to the glyph (ISO 32000-1 9.7.4.2; 9.10.3: ToUnicode
 # is keyed by the code). So readers of ToUnicode get the text, in order;
-# /ActualText stays for the readers that prefer it. Right-to-left runs are
+# /ActualText stays for the readers that prefer it. Where WeasyPrint's TJ
+# moves the pen right between two glyphs (a mark's offset, a kerning), the
+# first glyph gets a code as much wider instead, since pypdf and pdf.js read
+# such a move as a space between words; a zero width joiner drawn as nothing
+# joins the text of the glyph before it. Right-to-left runs are
 # drawn in visual order and keep their glyphs' texts, and a CFF font (no
 # /CIDToGIDMap) keeps its codes. pypdf ignores an embedded /Encoding CMap,
 # which is why the map is from CID to glyph and not from code to CID.
@@ -450,6 +454,8 @@ def _glyph_texts(stream, textbox) -> list[tuple[object, int, str | None]] | None
             text = unmarked(utf8[item.offset + starts[first] : item.offset + end].decode())
             ids = [glyphs.glyphs[i].glyph for i in range(first, last)]
             ids = [glyph for glyph in ids if glyph != _EMPTY]
+            if not ids and drawn and drawn[-1][2] is not None:  # a joiner, drawn as nothing
+                drawn[-1] = (*drawn[-1][:2], drawn[-1][2] + text)
             for glyph, share in zip(ids, _spread(text, len(ids)), strict=True):
                 unknown = glyph & _UNKNOWN
                 drawn.append((font, glyph, None if unknown else share))
@@ -460,43 +466,104 @@ def _glyph_texts(stream, textbox) -> list[tuple[object, int, str | None]] | None
 _MISSING_ROOM = 1024  # codes above a font's glyphs left for WeasyPrint's missing glyphs
 
 
-def _code(font, glyph: int, text: str) -> int:
-    """The code that draws glyph with text as its ToUnicode text."""
-    if font.to_unicode.setdefault(glyph, text) == text or font.type != "ttf":
-        return glyph  # a CFF font has no CIDToGIDMap: /ActualText alone reads it
+def _code(font, glyph: int, text: str, extra: float = 0.0) -> int | None:
+    """The code that draws glyph with text as its ToUnicode text and extra
+    thousandths of an em added to its width; None if there can be none."""
+    if not extra and font.to_unicode.setdefault(glyph, text) == text:
+        return glyph
+    if font.type != "ttf":
+        return None  # a CFF font has no CIDToGIDMap: /ActualText alone reads it
     codes = font.__dict__.setdefault(_VIRTUAL, {})
-    if (glyph, text) not in codes:
+    wanted = (glyph, text, round(extra, 3))
+    if wanted not in codes:
         code = font.glyph_count + _MISSING_ROOM + len(codes)
         if code > 0xFFFF or code in font.missing.values():
-            return glyph  # no code left: /ActualText alone reads it
-        codes[(glyph, text)] = code
+            return None  # no code left: /ActualText alone reads it
+        codes[wanted] = code
         font.to_unicode[code] = text
-        font.widths[code] = font.widths[glyph]
-    return codes[(glyph, text)]
+        font.widths[code] = font.widths[glyph] + wanted[2]
+    return codes[wanted]
+
+
+TJ_PARTS = re.compile(rb"<([0-9a-f]*)>|(-?[0-9.]+(?:e[-+]?[0-9]+)?)")
 
 
 def _give_codes(stream, start: int, drawn: list) -> None:
-    """Draw each glyph since start with the code of its text (_code)."""
+    """Draw each glyph since start with the code of its text (_code); and where
+    the pen moves right between two glyphs of a TJ (an offset or a kerning of
+    WeasyPrint's, most often before a mark drawn right of its base), draw the
+    first with a code that wide instead: pypdf and pdf.js read such a move as a
+    space between words, which it is not."""
     operations = [
-        at for at in range(start, len(stream.stream)) if isinstance(stream.stream[at], bytes)
+        at
+        for at in range(start, len(stream.stream))
+        if isinstance(stream.stream[at], bytes) and TJ.match(stream.stream[at])
     ]
-    strings = [(at, m) for at in operations for m in GLYPHS.finditer(stream.stream[at])]
-    if sum(len(m[1]) // 4 for _at, m in strings) != len(drawn):
+    if sum(len(m[1]) // 4 for at in operations for m in GLYPHS.finditer(stream.stream[at])) != len(
+        drawn
+    ):
         return  # not the glyphs walked: leave the line as WeasyPrint drew it
     glyphs = iter(drawn)
+    parsed: dict[int, list[list]] = {}  # each TJ's ["glyph", font, glyph, text, code, extra]
+    for at in operations:  # and ["move", number]
+        parts = parsed[at] = []
+        for match in TJ_PARTS.finditer(TJ.match(stream.stream[at])[1]):
+            if match[1] is None:
+                if parts and parts[-1][0] == "move":
+                    parts[-1][1] += float(match[2])
+                else:
+                    parts.append(["move", float(match[2])])
+                continue
+            for i in range(0, len(match[1]), 4):
+                font, glyph, text = next(glyphs)
+                parts.append(["glyph", font, glyph, text, int(match[1][i : i + 4], 16), 0.0])
+    # the parts in drawing order, a TJ joined to the next when only rises (Ts)
+    # lie between them: the pen goes on from one to the next
+    flat: list[list] = []
+    for previous, at in zip([None, *operations[:-1]], operations, strict=True):
+        between = stream.stream[previous + 1 : at] if previous is not None else [b"Tm"]
+        if not all(isinstance(op, bytes) and op.endswith(b" Ts") for op in between):
+            flat.append(["break"])
+        flat.extend(parsed[at])
+    for i in range(1, len(flat) - 1):
+        before, move, after = flat[i - 1], flat[i], flat[i + 1]
+        rightwards = move[0] == "move" and move[1] < 0 and before[0] == after[0] == "glyph"
+        if rightwards and before[3] is not None and before[4] == before[2]:
+            before[5], move[1] = -move[1], 0.0
+    for at in operations:
+        stream.stream[at] = b"[" + b"".join(_tj_parts(parsed[at])) + b"] TJ"
 
-    def recode(match) -> bytes:
-        hexes, out = match[1], []
-        for i in range(0, len(hexes), 4):
-            font, glyph, text = next(glyphs)
-            code = int(hexes[i : i + 4], 16)
+
+def _tj_parts(parts: list[list]) -> list[bytes]:
+    """A TJ array's contents: each glyph by the code of its text and width."""
+    out, run = [], []
+    for part in parts:
+        if part[0] == "glyph":
+            _kind, font, glyph, text, code, extra = part
             if text is not None and code == glyph:
-                code = _code(font, glyph, text)
-            out.append(b"%04x" % code)
-        return b"<" + b"".join(out) + b">"
+                given = _code(font, glyph, text, extra)
+                if given is None and extra:  # no wider code: the move stays
+                    given = _code(font, glyph, text)
+                    run.append(b"%04x" % (glyph if given is None else given))
+                    out += [b"<" + b"".join(run) + b">", pydyf_number(-extra)]
+                    run = []
+                    continue
+                code = glyph if given is None else given
+            run.append(b"%04x" % code)
+        elif part[1]:
+            if run:
+                out.append(b"<" + b"".join(run) + b">")
+                run = []
+            out.append(pydyf_number(part[1]))
+    if run:
+        out.append(b"<" + b"".join(run) + b">")
+    return out
 
-    for at in dict.fromkeys(at for at, _m in strings):
-        stream.stream[at] = GLYPHS.sub(recode, stream.stream[at])
+
+def pydyf_number(value: float) -> bytes:
+    import pydyf
+
+    return pydyf._to_bytes(round(value, 6))
 
 
 def _glyphs_for_codes(build_vector_font_dictionary):
@@ -518,7 +585,7 @@ def _glyphs_for_codes(build_vector_font_dictionary):
             and obj.get("BaseFont") == font.name
         )
         glyphs = list(range(max(codes.values()) + 1))
-        for (glyph, _text), code in codes.items():
+        for (glyph, *_wanted), code in codes.items():
             glyphs[code] = glyph
         table = b"".join(glyph.to_bytes(2, "big") for glyph in glyphs)
         stream = pydyf.Stream([table], compress=True)
@@ -535,7 +602,7 @@ def _subset_real_glyphs(subset):
     def run(font, to_unicode, hinting):
         real = set(font.missing.values())
         kept = {g: t for g, t in to_unicode.items() if g < font.glyph_count or g in real}
-        for glyph, _text in font.__dict__.get(_VIRTUAL, {}):
+        for glyph, *_wanted in font.__dict__.get(_VIRTUAL, {}):
             kept.setdefault(glyph, "")
         return subset(font, kept, hinting)
 

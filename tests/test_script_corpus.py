@@ -32,11 +32,9 @@ SCRIPTS = sorted(path.stem for path in CORPUS.glob("*.txt"))
 RIGHT_TO_LEFT = {"ur"}
 # pypdf reads text through ToUnicode alone, not /ActualText; each glyph's code
 # reads as its share of its cluster (advocacy/pdf.py), so reordered, split and
-# stacked glyphs read back, except that pypdf writes a space wherever the pen
-# moves right by half a space or more within a TJ, as it does before a mark
-# drawn to the right of its advance (Khmer, Burmese, Nepali, Bengali); and it
-# does not reorder right-to-left text drawn in visual order.
-PYPDF_CANNOT = {"km", "my", "ne", "bn", "ur"}
+# stacked glyphs read back. Urdu it reverses and reorders itself, and loses the
+# space at the end of a line whose last words are between Arabic commas.
+PYPDF_CANNOT = {"ur"}
 # poppler reverses the characters of an /ActualText span in right-to-left text,
 # which the span already holds in logical order.
 PDFTOTEXT_CANNOT = {"ur"}
@@ -134,7 +132,7 @@ def test_pdftotext_copies_the_paragraph_back_exactly(built, script):
 
 
 @pytest.mark.parametrize(
-    "script", known_failures(PYPDF_CANNOT, "pypdf spaces a rightward TJ move; no bidi")
+    "script", known_failures(PYPDF_CANNOT, "pypdf drops a line-end space in mixed Urdu runs")
 )
 def test_pypdf_copies_the_paragraph_back_exactly(built, script):
     text = "".join(page.extract_text() for page in PdfReader(built / f"{name(script)}.pdf").pages)
@@ -214,7 +212,9 @@ def test_icu_finds_the_words_of_lao_khmer_and_burmese():
 def test_a_glyph_drawn_with_another_text_gets_a_code_that_draws_the_same_glyph(built):
     """A Thai glyph drawn with a text other than that of its first use (a part
     of another cluster) gets a code above the font's glyphs, which the
-    /CIDToGIDMap maps back to the glyph, and whose width is the glyph's."""
+    /CIDToGIDMap maps back to the glyph, and whose width is the glyph's, or
+    wider by the move to the right that followed the glyph in WeasyPrint's TJ
+    (which pypdf would read as a space)."""
     with pikepdf.open(built / f"{name('th')}.pdf") as pdf:
         fonts = pdf.pages[0].Resources.Font
         thai = next(fonts[k] for k in fonts if "Thai" in str(fonts[k].BaseFont))
@@ -228,4 +228,5 @@ def test_a_glyph_drawn_with_another_text_gets_a_code_that_draws_the_same_glyph(b
         given = [code for code, glyph in enumerate(glyph_of) if glyph != code]
         assert given
         assert all(glyph_of[glyph_of[code]] == glyph_of[code] for code in given)
-        assert all(widths[code] == widths[glyph_of[code]] for code in given)
+        assert all(widths[code] >= widths[glyph_of[code]] for code in given)
+        assert any(widths[code] == widths[glyph_of[code]] for code in given)
