@@ -353,7 +353,7 @@ def _exact(source: str, mapped: list[str | None]) -> bool:
     by the glyphs' positions, and misplace)."""
     if None in mapped or source != unicodedata.normalize("NFC", "".join(mapped)):
         return False
-    return not any(unicodedata.category(character)[0] == "M" for character in source)
+    return not _marked(source)
 
 
 TJ = re.compile(rb"^\[(.*)\] TJ$", re.DOTALL)
@@ -406,9 +406,12 @@ def _space_after_last_glyph(stream, start: int, font) -> bool:
 # moves the pen right between two glyphs (a mark's offset, a kerning), the
 # first glyph gets a code as much wider instead, since pypdf and pdf.js read
 # such a move as a space between words; a zero width joiner drawn as nothing
-# joins the text of the glyph before it. Right-to-left runs are
-# drawn in visual order and keep their glyphs' texts, and a CFF font (no
-# /CIDToGIDMap) keeps its codes. pypdf ignores an embedded /Encoding CMap,
+# joins the text of the glyph before it. A line with a right-to-left run
+# is drawn in visual order, its clusters' shares given from their right end;
+# without marks, it gets no /ActualText: readers put right-to-left glyphs in
+# order by their places, and poppler, laying a span's /ActualText out left to
+# right over its glyphs, would read it reversed. A CFF font (no /CIDToGIDMap)
+# keeps its codes. pypdf ignores an embedded /Encoding CMap,
 # which is why the map is from CID to glyph and not from code to CID.
 #
 # Upstream, draw_first_line would give each (glyph, text) pair its code as it
@@ -430,7 +433,7 @@ def _spread(text: str, count: int) -> list[str]:
 def _glyph_texts(stream, textbox) -> list[tuple[object, int, str | None]] | None:
     """(Font, glyph, the glyph's share of its cluster's text) for each glyph of
     textbox's drawn line, in drawing order, None for a glyph of no font; or
-    None for a line with a right-to-left run or a bitmap font."""
+    None for a line with a bitmap font."""
     from weasyprint.text.ffi import ffi
 
     line, _index = textbox.pango_layout.get_first_line()
@@ -441,26 +444,47 @@ def _glyph_texts(stream, textbox) -> list[tuple[object, int, str | None]] | None
         glyph_item, run = run.data, run.next
         item, glyphs = glyph_item.item, glyph_item.glyphs
         font, _size = stream.add_font(item.analysis.font)
-        if item.analysis.level % 2 or font.bitmap:
+        if font.bitmap:
             return None
+        rtl = item.analysis.level % 2
         count = glyphs.num_glyphs
         starts = [glyphs.log_clusters[i] for i in range(count)]
+        bounds = sorted({*starts, item.length})
         first = 0
         while first < count:
             last = first
             while last < count and starts[last] == starts[first]:
                 last += 1
-            end = starts[last] if last < count else item.length
+            end = bounds[bounds.index(starts[first]) + 1]
             text = unmarked(utf8[item.offset + starts[first] : item.offset + end].decode())
             ids = [glyphs.glyphs[i].glyph for i in range(first, last)]
             ids = [glyph for glyph in ids if glyph != _EMPTY]
             if not ids and drawn and drawn[-1][2] is not None:  # a joiner, drawn as nothing
-                drawn[-1] = (*drawn[-1][:2], drawn[-1][2] + text)
-            for glyph, share in zip(ids, _spread(text, len(ids)), strict=True):
+                joined = text + drawn[-1][2] if rtl else drawn[-1][2] + text
+                drawn[-1] = (*drawn[-1][:2], joined)
+            shares = _spread(text, len(ids))
+            for glyph, share in zip(ids, shares[::-1] if rtl else shares, strict=True):
                 unknown = glyph & _UNKNOWN
                 drawn.append((font, glyph, None if unknown else share))
             first = last
     return drawn
+
+
+def _marked(text: str) -> bool:
+    return any(unicodedata.category(character)[0] == "M" for character in text)
+
+
+def _right_to_left(textbox) -> bool:
+    """Whether the drawn line has a right-to-left run."""
+    from weasyprint.text.ffi import ffi
+
+    line, _index = textbox.pango_layout.get_first_line()
+    run = line.runs[0] if line.runs != ffi.NULL else ffi.NULL
+    while run != ffi.NULL:
+        if run.data.item.analysis.level % 2:
+            return True
+        run = run.next
+    return False
 
 
 _MISSING_ROOM = 1024  # codes above a font's glyphs left for WeasyPrint's missing glyphs
@@ -622,6 +646,8 @@ def _copied_exactly(draw_first_line):
         source = unmarked(source)
         exact = _exact(source, mapped)
         drawn = None if exact else _glyph_texts(stream, textbox)
+        if not exact and drawn and _right_to_left(textbox) and not _marked(source):
+            exact = True  # readers order right-to-left glyphs by place; /ActualText they reverse
         if drawn:
             _give_codes(stream, start, drawn)
         ends_at_space = getattr(textbox, "ends_at_space", False)
