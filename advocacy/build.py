@@ -8,7 +8,6 @@ files.
 from __future__ import annotations
 
 import hashlib
-import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -492,10 +491,11 @@ def _write(task: _Task, project: Project):
 
 
 def _quiet_worker() -> None:
-    """A worker leaves Ctrl-C and SIGTERM to the build that started it, which
-    stops the workers itself."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    """As pdf_worker.start: Ctrl-C and SIGTERM left to the build, which stops
+    the workers itself, and an end with the build if the build is killed."""
+    from advocacy import pdf_worker
+
+    pdf_worker.start()
 
 
 def draw_pdfs(project: Project, tasks, jobs: int, say, count: int | None = None) -> dict:
@@ -503,21 +503,86 @@ def draw_pdfs(project: Project, tasks, jobs: int, say, count: int | None = None)
 
     tasks may be made as they are taken (a generator that renders each
     edition's HTML): in workers, a PDF is drawn while the next task is made.
-    count is how many there are, when tasks cannot say."""
+    count is how many there are, when tasks cannot say. One at a time, the
+    PDFs are drawn in one worker of their own (_draw_one_at_a_time)."""
     global _worker_project
     _worker_project = project
-    done = {}
     count = len(tasks) if count is None else count
     try:
         if jobs <= 1 or count <= 1:
-            for task in tasks:
-                say(f"{task.name}: PDF")
-                done[task.name] = _write(task, project)
-                say(f"{task.name}: {plural(done[task.name].pages, 'page')}")
-            return done
+            return _draw_one_at_a_time(project, tasks, say)
         return _draw_in_workers(tasks, min(jobs, count), say)
     finally:
         _worker_project = None
+
+
+_ONE_WORKER: list = []  # [the pool, its start]: kept for the next build (serve's)
+
+
+def _one_worker():
+    """The worker that draws PDFs one at a time, started at the first use and
+    kept (a live preview draws a PDF after each save), with the future of its
+    start, which imports WeasyPrint while the build renders the first page."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from advocacy import pdf_worker
+
+    if not _ONE_WORKER:
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(1, mp_context=context, initializer=pdf_worker.start)
+        _ONE_WORKER[:] = [pool, pool.submit(pdf_worker.ready)]
+    return _ONE_WORKER
+
+
+def _draw_one_at_a_time(project: Project, tasks, say) -> dict:
+    """Each task's PDF, drawn in one worker process that imports only what
+    draws a PDF (advocacy.pdf, WeasyPrint, pikepdf), one after the other: the
+    build holds the project and the worker the page being laid out, instead of
+    one process both (146 MiB at the peak of the default content, against 87
+    for WeasyPrint alone)."""
+    import gc
+    import os
+    import tempfile
+    from concurrent.futures.process import BrokenProcessPool
+
+    from advocacy import pdf_worker
+
+    done, failed, name = {}, [], None
+    try:
+        for task in tasks:
+            name = task.name
+            say(f"{name}: PDF")
+            pool, started = _one_worker()
+            started.result()
+            # what the worker takes from the build at each PDF: where temporaries
+            # go (build/.partial/tmp, output.py), the date a PDF may state, and
+            # whether garbage is collected (a test stops it to find temporaries)
+            settings = {
+                "tempdir": tempfile.gettempdir(),
+                "environ": {k: os.environ.get(k) for k in pdf_worker.ENVIRON},
+                "gc": gc.isenabled(),
+            }
+            result = pool.submit(pdf_worker.draw, _pdf_arguments(task, project), settings).result()
+            if isinstance(result, tuple):
+                failed.append(result)
+                continue
+            done[name] = result
+            say(f"{name}: {plural(result.pages, 'page')}")
+    except BaseException as exc:
+        if _ONE_WORKER:
+            pool = _ONE_WORKER[0]
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
+            _ONE_WORKER.clear()
+        if isinstance(exc, BrokenProcessPool):
+            raise _worker_lost(name or "the first edition") from None
+        raise
+    if failed:
+        kind = OutputError if all(f[2] == "OutputError" for f in failed) else ContentError
+        raise _rebuilt(kind, [p for f in failed for p in f[1]])
+    return done
 
 
 def _draw_in_workers(tasks, jobs: int, say) -> dict:
@@ -825,19 +890,30 @@ def write_pdf(
     from advocacy import pdf
 
     pdf.quiet_weasyprint()
-    paths, archival = project.paths, project.corpus.documents[doc_id].archival
-    return pdf.write_pdf(
-        html,
-        paths.build,
-        routes(paths),
-        target,
-        archival,
-        stylesheets=stylesheet_files(paths, project.corpus.project),
-        document=project.corpus.sources[("document", doc_id)].path,
-        rights=rights,
-        link_words=words,
-        origin=origin,
+    return pdf.write_pdf(**_pdf_arguments_of(target, html, project, doc_id, rights, words, origin))
+
+
+def _pdf_arguments(task: _Task, project: Project) -> dict:
+    return _pdf_arguments_of(
+        task.target, task.html, project, task.doc_id, task.rights, task.words, task.origin
     )
+
+
+def _pdf_arguments_of(target, html, project, doc_id, rights, words, origin) -> dict:
+    """pdf.write_pdf's arguments, which a worker that has no project can be sent."""
+    paths = project.paths
+    return {
+        "html": html,
+        "base": paths.build,
+        "routes": routes(paths),
+        "target": target,
+        "archival": project.corpus.documents[doc_id].archival,
+        "stylesheets": stylesheet_files(paths, project.corpus.project),
+        "document": project.corpus.sources[("document", doc_id)].path,
+        "rights": rights,
+        "link_words": words,
+        "origin": origin,
+    }
 
 
 def routes(paths: Paths) -> dict[Path, Path]:
