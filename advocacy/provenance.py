@@ -231,11 +231,22 @@ def _status(top: Path, pathspecs: list[str]) -> tuple[bytes | None, str | None]:
     return done.stdout, None
 
 
-def _parse_status(output: bytes, top: Path) -> Commit | None:
-    """git status --porcelain=v2 --branch -z: headers '# branch.oid SHA', then
-    one record per path ('1 XY ... path', '2 XY ... path' and its old path,
-    'u XY ... path', '? path')."""
-    head, changed, removed = None, set(), False
+@dataclass(frozen=True)
+class StatusEntry:
+    """One path of git status --porcelain=v2: its kind ('1' changed, '2' renamed
+    or copied, 'u' unmerged, '?' untracked, '!' ignored), its XY ('??' and '!!'
+    for the last two) and its path; a folder's ends in '/'."""
+
+    kind: str
+    xy: str
+    path: str
+
+
+def status_entries(output: bytes) -> tuple[str | None, list[StatusEntry]]:
+    """git status --porcelain=v2 [--branch] -z, read: (the '# branch.oid' header,
+    or None, and one entry per path; a rename's old path, which follows it, is
+    not one)."""
+    head, entries = None, []
     records = iter(output.decode("utf-8", "surrogateescape").split("\0"))
     fields_before_path = {"1": 8, "2": 9, "u": 10, "?": 1, "!": 1}
     for record in records:
@@ -246,14 +257,21 @@ def _parse_status(output: bytes, top: Path) -> Commit | None:
         if kind not in fields_before_path:
             continue
         parts = record.split(" ", fields_before_path[kind])
-        if kind == "!" or len(parts) <= fields_before_path[kind]:
+        if len(parts) <= fields_before_path[kind]:
             continue
-        changed.add(top / parts[-1])
+        xy = kind * 2 if kind in "?!" else parts[1]
+        entries.append(StatusEntry(kind, xy, parts[-1]))
         if kind == "2":
-            next(records, None)  # the old path of a rename: gone from where it was
-            removed = True
-        elif kind in "1u" and "D" in parts[1]:
-            removed = True
+            next(records, None)  # the old path of a rename
+    return head, entries
+
+
+def _parse_status(output: bytes, top: Path) -> Commit | None:
+    """The commit a status names, the paths changed from it, and whether any
+    was removed (deleted, or renamed away)."""
+    head, entries = status_entries(output)
+    changed = {top / entry.path for entry in entries if entry.kind != "!"}
+    removed = any(e.kind == "2" or (e.kind in "1u" and "D" in e.xy) for e in entries)
     if head is None or not all(c in "0123456789abcdef" for c in head) or len(head) < 40:
         return None  # '(initial)': no commit yet
     return Commit(head, frozenset(changed), removed)

@@ -22,7 +22,7 @@ from pathlib import Path
 from advocacy.bundle import font_warnings, sha256sums, size_warnings, write_dist
 from advocacy.config import Paths
 from advocacy.errors import AdvocacyError, Problem
-from advocacy.provenance import git_command
+from advocacy.provenance import git_command, status_entries
 
 DIST = "dist"
 OUTPUTS = (".pdf", ".html", ".docx", ".evidence.json")
@@ -166,21 +166,20 @@ def dirty_problems(git: Git, paths: Paths) -> list[Problem]:
         for p in (paths.content, paths.templates)
         if p.is_relative_to(paths.root)
     ]
-    out = git.run("status", "--porcelain=v1", "-z", "--untracked-files=normal", "--", ".")
-    out += git.run("status", "--porcelain=v1", "-z", "--ignored=matching", "--", *read)
-    entries = list(dict.fromkeys(out.split("\0")))
-    problems, index = [], 0
-    while index < len(entries):
-        entry = entries[index]
-        index += 1
-        if len(entry) < 4:
-            continue
-        status, path = entry[:2], entry[3:]
-        if "R" in status or "C" in status:
-            index += 1  # the name it had, which follows
-        kind = status + "/" if path.endswith("/") else status
+    entries = []
+    for options, pathspecs in (
+        (["--untracked-files=normal"], ["."]),
+        (["--ignored=matching"], read),
+    ):
+        output = git.run_bytes("status", "--porcelain=v2", "-z", *options, "--", *pathspecs)
+        _head, found = status_entries(output)
+        entries += [e for e in found if e not in entries]
+    problems = []
+    for entry in entries:
+        status = entry.xy.replace(".", " ")
+        kind = status + "/" if entry.path.endswith("/") else status
         message = UNCLEAN.get(kind) or UNCLEAN.get(status.strip()) or CHANGED
-        shown = paths.shown(git.top / path) + ("/" if path.endswith("/") else "")
+        shown = paths.shown(git.top / entry.path) + ("/" if entry.path.endswith("/") else "")
         problems.append(Problem(shown, 0, 0, message))
     return problems
 
