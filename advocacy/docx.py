@@ -45,6 +45,11 @@ PROPERTY = "advocacy-document"  # the custom property naming the edition a file 
 # class in the HTML -> the Word paragraph style of what it holds; of an
 # element's classes, the one listed first here wins (key-messages over box).
 STYLES = {
+    # the cover's band (word_html names its lines): on the primary colour, as in print
+    "band-mark": "Cover Wordmark",
+    "band-status": "Cover Band Status",
+    "band-line": "Cover Band",
+    "plate-mark": "Cover Meta",
     "kicker": "Kicker",
     "title": "Title",
     "subtitle": "Subtitle",
@@ -90,8 +95,10 @@ def word_html(html: str, images: Path, resolve) -> str:
     cover = root.xpath("//header[contains(@class, 'cover')]//h1")
     for h1 in cover:
         _wrapped(h1, "title", tag="p")
+    on_band = _cover_band(root)
     for count, img in enumerate(root.xpath("//img"), 1):
-        path = resolve(img.get("src", ""))
+        banded = getattr(resolve, "on_band", resolve) if img in on_band else resolve
+        path = banded(img.get("src", ""))
         if path is None:
             alt = lxml_html.Element("span")
             alt.text, alt.tail = img.get("alt", ""), img.tail
@@ -120,6 +127,35 @@ def word_html(html: str, images: Path, resolve) -> str:
         elif element.tag == "p" and element.get("class"):
             _wrapped(element, element.get("class"))
     return lxml_html.tostring(root, encoding="unicode")
+
+
+def _cover_band(root) -> set:
+    """The cover's band as Word paragraphs on the band of the title: the
+    wordmark or logo (band-mark), the series, number and date (band-line), the
+    status (band-status). The images in it, which are drawn on the band's colour."""
+    images = set()
+    for band in root.xpath(
+        "//header[contains(concat(' ', @class, ' '), ' cover ')]"
+        "//*[contains(concat(' ', @class, ' '), ' band ')]"
+    ):
+        images.update(band.iter("img"))
+        for line in band.xpath(".//p"):
+            classes = line.get("class", "").split()
+            line.set("class", "band-status" if "status" in classes else "band-line")
+        for child in list(band):
+            if child.tag in ("span", "img", "a"):  # the wordmark, or the logo
+                # a logo with no version for dark bands sits on a white plate in
+                # print: here, on the white page above the band
+                plated = "logo-plate" in child.get("class", "").split()
+                mark = "plate-mark" if plated else "band-mark"
+                paragraph = lxml_html.Element("p", {"class": mark})
+                if plated:
+                    band.addprevious(paragraph)
+                    images.difference_update(child.iter("img"))
+                else:
+                    child.addprevious(paragraph)
+                paragraph.append(child)
+    return images
 
 
 def _wrapped(element, classes: str, tag: str | None = None) -> None:
@@ -486,7 +522,8 @@ def render_docx(project, document, corpus, name: str, target: Path) -> None:
 
 def _light_logo(resolve, organisation):
     """resolve, with the logo for dark bands (on the cover's colour in print)
-    replaced by the plain one: a Word page is white. Without a plain logo, the
+    replaced by the plain one: a Word page is white, except the cover's band
+    (light.on_band resolves as in print). Without a plain logo, the
     organisation's name stands in its place."""
     dark, plain = organisation.logo_on_dark, organisation.logo
 
@@ -495,6 +532,7 @@ def _light_logo(resolve, organisation):
             return resolve(f"assets/{plain}") if plain else None
         return resolve(src)
 
+    light.on_band = resolve  # the cover's band is on the cover's colour: the logo for it
     return light
 
 

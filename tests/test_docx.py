@@ -41,6 +41,28 @@ def test_the_title_paragraph_is_in_the_title_style(words):
     assert brief.core_properties.language == "en"
 
 
+def test_the_cover_band_holds_the_wordmark_series_date_and_status_above_the_title(words):
+    """As on the PDF's cover: one band of the primary colour, from the wordmark
+    down to the subtitle, each of its paragraphs shaded and bordered alike."""
+    brief = docx.Document(str(words / "policy-brief.docx"))
+    cover = [(p.style.name, p.text) for p in brief.paragraphs[:6]]
+    assert cover == [
+        ("Cover Wordmark", "ASEC"),
+        ("Cover Band", "ASEC Policy Brief No. 1"),
+        ("Cover Band", "November 2026"),
+        ("Cover Band Status", "Draft for discussion"),
+        ("Title", "Including the excluded"),
+        ("Subtitle", cover[5][1]),
+    ]
+    bands = set()
+    for name in dict.fromkeys(style for style, _text in cover):
+        properties = brief.styles[name].element.pPr
+        fill = properties.find(qn("w:shd")).get(qn("w:fill"))
+        edges = properties.find(qn("w:pBdr"))
+        bands.add((fill, tuple((e.tag, tuple(sorted(e.attrib.items()))) for e in edges)))
+    assert len(bands) == 1 and next(iter(bands))[0] == "0b5563"  # --colour-primary
+
+
 def test_headings_are_heading_1_and_2_in_order(words):
     paper = docx.Document(str(words / "position-paper.docx"))
     levels = [int(name[-1]) for name, _ in styled(paper, "Heading")]

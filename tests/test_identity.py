@@ -208,3 +208,31 @@ def test_the_word_file_carries_the_logo_and_partners_with_their_names(branded):
     alts = [p.get("descr") for p in document.element.body.iter(f"{wp}docPr")]
     assert "Malaysian SSE Network" in alts
     assert "Partner Co-op" in alts
+
+
+@pytest.mark.parametrize("on_dark", [False, True])
+def test_the_word_cover_draws_the_logo_made_for_where_it_stands(branded, on_dark):
+    """On the band of the primary colour, the logo for dark backgrounds, as in
+    print; a logo without one stands on the white page above the band, where
+    print gives it a white plate."""
+    import docx
+
+    from advocacy.build import build
+    from advocacy.config import Paths
+
+    white = png(60, 20, (255, 255, 255))
+    if on_dark:
+        (branded / "content/assets/logo-white.png").write_bytes(white)
+        project = PROJECT.replace(
+            "  logo: logo.png\n", "  logo: logo.png\n  logo_on_dark: logo-white.png\n"
+        )
+        (branded / "content/project.yaml").write_text(project, encoding="utf-8")
+    build(Paths.at(branded), pdf=False, docx=True)
+    document = docx.Document(str(branded / "build" / "brief.docx"))
+    first = document.paragraphs[0]
+    blip = first._p.xpath(".//a:blip/@r:embed")
+    assert len(blip) == 1
+    drawn = document.part.related_parts[blip[0]].blob
+    logo = white if on_dark else (branded / "content/assets/logo.png").read_bytes()
+    assert (first.style.name, drawn) == ("Cover Wordmark" if on_dark else "Cover Meta", logo)
+    assert document.paragraphs[1].style.name == "Cover Band"
