@@ -73,6 +73,8 @@ STYLES = {
     "source": "Source",
     "to": "Addressed To",
     "rec-label": "Kicker",
+    "partners-label": "Kicker",
+    "partner-line": "Partners",
 }
 # a new page after these, as in print: a full cover, the front matter (imprint)
 PAGE_AFTER = ({"cover", "full"}, {"front"})
@@ -114,6 +116,8 @@ def word_html(html: str, images: Path, resolve) -> str:
         following = tag.getnext()
         if following is not None and "tag" in following.get("class", "").split():
             tag.tail = ", " + (tag.tail or "")  # the CSS draws them apart; Word needs words
+    for listed in root.xpath("//*[contains(concat(' ', @class, ' '), ' partners ')]/ul"):
+        _partners_in_a_line(listed)
     for listed in root.xpath("//ol[contains(@class, 'recommendations')]"):
         listed.tag = "div"  # each is numbered in its own label: no list numbers as well
         for item in listed.xpath("./li"):
@@ -127,6 +131,31 @@ def word_html(html: str, images: Path, resolve) -> str:
         elif element.tag == "p" and element.get("class"):
             _wrapped(element, element.get("class"))
     return lxml_html.tostring(root, encoding="unicode")
+
+
+def _partners_in_a_line(listed) -> None:
+    """A group's partners in one paragraph, as print sets them side by side:
+    their names apart by a middle dot, their logos by a space; not a bulleted list."""
+    line = lxml_html.Element("p", {"class": "partner-line"})
+    previous = None
+    for item in listed.xpath("./li"):
+        logo = len(item) > 0 and item[0].tag == "img" and not (item.text or "").strip()
+        if previous is not None:
+            gap = "  " if logo or previous else " · "
+            if len(line):
+                line[-1].tail = (line[-1].tail or "") + gap
+            else:
+                line.text = (line.text or "") + gap
+        if item.text:
+            if len(line):
+                line[-1].tail = (line[-1].tail or "") + item.text
+            else:
+                line.text = (line.text or "") + item.text
+        for child in list(item):
+            line.append(child)
+        previous = logo
+    listed.addprevious(line)
+    listed.getparent().remove(listed)
 
 
 def _cover_band(root) -> set:

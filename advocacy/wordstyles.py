@@ -220,6 +220,7 @@ def _styles(values: dict[str, str], body: str, display: str) -> dict[str, dict]:
             "caps": True,
             "keep": True,
         },
+        "Partners": {"colour": dark or primary, "bold": True, "after": 6},
         "Source": {"colour": muted, "size": small},
         "Imprint": {"colour": muted, "size": small, "after": 3},
         "Bibliography": {"size": small, "after": 3, "hanging": 18},

@@ -208,6 +208,14 @@ def test_the_word_file_carries_the_logo_and_partners_with_their_names(branded):
     alts = [p.get("descr") for p in document.element.body.iter(f"{wp}docPr")]
     assert "Malaysian SSE Network" in alts
     assert "Partner Co-op" in alts
+    # each group's label, then its partners side by side in one line, not a bulleted list
+    groups = [(p.style.name, p.text) for p in document.paragraphs[5:9]]
+    assert groups == [
+        ("Kicker", "Published with"),
+        ("Partners", ""),  # the partner's logo, its name its alternative text
+        ("Kicker", "In partnership with"),
+        ("Partners", "University of Testing"),
+    ]
 
 
 @pytest.mark.parametrize("on_dark", [False, True])
