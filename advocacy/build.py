@@ -469,25 +469,28 @@ _worker_project: Project | None = None  # the project, as a forked worker inheri
 
 
 def _draw(task: _Task):
-    """Draw one PDF in a worker; a problem in the content comes back as
-    ("problems", [...]) since AdvocacyError cannot be pickled whole."""
-    try:
-        return _write(task, _worker_project)
-    except AdvocacyError as exc:
-        return ("problems", exc.problems, type(exc).__name__)
+    """Draw one PDF in a forked worker (pdf_worker.draw: a problem in the
+    content comes back as ("problems", [...]))."""
+    from advocacy import pdf_worker
+
+    return pdf_worker.draw(_pdf_arguments(task, _worker_project), _worker_settings())
 
 
-def _write(task: _Task, project: Project):
-    """The task's PDF, drawn here (pdf.Rendered)."""
-    return write_pdf(
-        task.target,
-        task.html,
-        project,
-        task.doc_id,
-        task.rights,
-        task.words,
-        origin=task.origin,
-    )
+def _worker_settings() -> dict:
+    """What a worker takes from the build at each PDF: where temporaries go
+    (build/.partial/tmp, output.py), the date a PDF may state, and whether
+    garbage is collected (a test stops it to find temporaries)."""
+    import gc
+    import os
+    import tempfile
+
+    from advocacy import pdf_worker
+
+    return {
+        "tempdir": tempfile.gettempdir(),
+        "environ": {k: os.environ.get(k) for k in pdf_worker.ENVIRON},
+        "gc": gc.isenabled(),
+    }
 
 
 def _quiet_worker() -> None:
@@ -541,9 +544,6 @@ def _draw_one_at_a_time(project: Project, tasks, say) -> dict:
     build holds the project and the worker the page being laid out, instead of
     one process both (146 MiB at the peak of the default content, against 87
     for WeasyPrint alone)."""
-    import gc
-    import os
-    import tempfile
     from concurrent.futures.process import BrokenProcessPool
 
     from advocacy import pdf_worker
@@ -555,15 +555,8 @@ def _draw_one_at_a_time(project: Project, tasks, say) -> dict:
             say(f"{name}: PDF")
             pool, started = _one_worker()
             started.result()
-            # what the worker takes from the build at each PDF: where temporaries
-            # go (build/.partial/tmp, output.py), the date a PDF may state, and
-            # whether garbage is collected (a test stops it to find temporaries)
-            settings = {
-                "tempdir": tempfile.gettempdir(),
-                "environ": {k: os.environ.get(k) for k in pdf_worker.ENVIRON},
-                "gc": gc.isenabled(),
-            }
-            result = pool.submit(pdf_worker.draw, _pdf_arguments(task, project), settings).result()
+            arguments = _pdf_arguments(task, project)
+            result = pool.submit(pdf_worker.draw, arguments, _worker_settings()).result()
             if isinstance(result, tuple):
                 failed.append(result)
                 continue
@@ -571,18 +564,27 @@ def _draw_one_at_a_time(project: Project, tasks, say) -> dict:
             say(f"{name}: {plural(result.pages, 'page')}")
     except BaseException as exc:
         if _ONE_WORKER:
-            pool = _ONE_WORKER[0]
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()
-            pool.shutdown(wait=True, cancel_futures=True)
+            _stop(_ONE_WORKER[0])
             _ONE_WORKER.clear()
         if isinstance(exc, BrokenProcessPool):
             raise _worker_lost(name or "the first edition") from None
         raise
+    _raise_problems(failed)
+    return done
+
+
+def _stop(pool) -> None:
+    """End a pool's workers now, whatever they are drawing."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _raise_problems(failed: list[tuple]) -> None:
+    """Every worker's problems, as one build would report them."""
     if failed:
         kind = OutputError if all(f[2] == "OutputError" for f in failed) else ContentError
         raise _rebuilt(kind, [p for f in failed for p in f[1]])
-    return done
 
 
 def _draw_in_workers(tasks, jobs: int, say) -> dict:
@@ -620,14 +622,10 @@ def _draw_in_workers(tasks, jobs: int, say) -> dict:
             done[name] = result
             say(f"{name}: {plural(result.pages, 'page')}")
     except BaseException:
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+        _stop(pool)
         raise
     pool.shutdown(wait=True)
-    if failed:  # every worker's problems, as one build would report them
-        kind = OutputError if all(f[2] == "OutputError" for f in failed) else ContentError
-        raise _rebuilt(kind, [p for f in failed for p in f[1]])
+    _raise_problems(failed)
     return {name: done[name] for name in names}
 
 
@@ -875,44 +873,22 @@ def link_words(project: Project, document: DocumentBase):
     return LinkWords.of(Labels.load(project.paths.templates, document.language, document.calendar))
 
 
-def write_pdf(
-    target: Path,
-    html: str,
-    project: Project,
-    doc_id: str,
-    rights: Rights | None = None,
-    words=None,
-    *,
-    origin=None,
-):
-    """Draw html to the PDF file target. origin (provenance.Origin) is what its
-    XMP says of where it comes from (EditionInputs.key found it)."""
-    from advocacy import pdf
-
-    pdf.quiet_weasyprint()
-    return pdf.write_pdf(**_pdf_arguments_of(target, html, project, doc_id, rights, words, origin))
-
-
 def _pdf_arguments(task: _Task, project: Project) -> dict:
-    return _pdf_arguments_of(
-        task.target, task.html, project, task.doc_id, task.rights, task.words, task.origin
-    )
-
-
-def _pdf_arguments_of(target, html, project, doc_id, rights, words, origin) -> dict:
-    """pdf.write_pdf's arguments, which a worker that has no project can be sent."""
+    """pdf.write_pdf's arguments for task, which a worker that has no project
+    can be sent. The PDF's XMP says where it comes from (task.origin, as
+    EditionInputs.key found it)."""
     paths = project.paths
     return {
-        "html": html,
+        "html": task.html,
         "base": paths.build,
         "routes": routes(paths),
-        "target": target,
-        "archival": project.corpus.documents[doc_id].archival,
+        "target": task.target,
+        "archival": project.corpus.documents[task.doc_id].archival,
         "stylesheets": stylesheet_files(paths, project.corpus.project),
-        "document": project.corpus.sources[("document", doc_id)].path,
-        "rights": rights,
-        "link_words": words,
-        "origin": origin,
+        "document": project.corpus.sources[("document", task.doc_id)].path,
+        "rights": task.rights,
+        "link_words": task.words,
+        "origin": task.origin,
     }
 
 

@@ -1,4 +1,5 @@
-"""The worker that draws PDFs one at a time (build._draw_one_at_a_time).
+"""What draws a PDF in a worker process: the one that draws them one at a
+time (build._draw_one_at_a_time), and each of --jobs N (build._draw).
 
 It imports what drawing a PDF needs and no more: not the project's loading,
 its schema or its templates, whose memory the build process holds.
@@ -34,18 +35,17 @@ def start() -> None:
 
 def ready() -> None:
     """Import WeasyPrint now, while the build renders the first page."""
-    from advocacy import pdf
-
-    pdf.quiet_weasyprint()
+    from advocacy import pdf  # noqa: F401
 
 
 def draw(arguments: dict, settings: dict):
-    """pdf.write_pdf(**arguments), in the build's settings (_draw_one_at_a_time);
+    """pdf.write_pdf(**arguments), in the build's settings (build._worker_settings);
     a problem comes back as ("problems", [...], the kind of error), since an
     AdvocacyError cannot be pickled whole."""
     from advocacy import pdf
     from advocacy.errors import AdvocacyError
 
+    pdf.quiet_weasyprint()
     tempfile.tempdir = settings["tempdir"]
     for name, value in settings["environ"].items():
         if value is None:
