@@ -417,7 +417,7 @@ def _space_after_last_glyph(stream, start: int, font) -> bool:
 # Upstream, draw_first_line would give each (glyph, text) pair its code as it
 # walks the clusters, and fonts.py would write the /CIDToGIDMap for them.
 
-_VIRTUAL = "advocacy_codes"  # a Font's {(glyph, text): code} of the codes given here
+_VIRTUAL = "advocacy_codes"  # a Font's {(glyph, text, extra width): code} given here
 
 
 def _spread(text: str, count: int) -> list[str]:
@@ -430,15 +430,17 @@ def _spread(text: str, count: int) -> list[str]:
     return [*text[: count - 1], text[count - 1 :]]
 
 
-def _glyph_texts(stream, textbox) -> list[tuple[object, int, str | None]] | None:
+def _glyph_texts(stream, textbox) -> tuple[list[tuple[object, int, str | None]], bool] | None:
     """(Font, glyph, the glyph's share of its cluster's text) for each glyph of
-    textbox's drawn line, in drawing order, None for a glyph of no font; or
-    None for a line with a bitmap font."""
+    textbox's drawn line, in drawing order, None for a glyph of no font, and
+    whether the line has a right-to-left run; or None for a line with a bitmap
+    font."""
     from weasyprint.text.ffi import ffi
 
     line, _index = textbox.pango_layout.get_first_line()
     utf8 = textbox.pango_layout.text.encode()
     drawn: list[tuple[object, int, str | None]] = []
+    right_to_left = False
     run = line.runs[0] if line.runs != ffi.NULL else ffi.NULL
     while run != ffi.NULL:
         glyph_item, run = run.data, run.next
@@ -447,6 +449,7 @@ def _glyph_texts(stream, textbox) -> list[tuple[object, int, str | None]] | None
         if font.bitmap:
             return None
         rtl = item.analysis.level % 2
+        right_to_left = right_to_left or bool(rtl)
         count = glyphs.num_glyphs
         starts = [glyphs.log_clusters[i] for i in range(count)]
         bounds = sorted({*starts, item.length})
@@ -467,24 +470,11 @@ def _glyph_texts(stream, textbox) -> list[tuple[object, int, str | None]] | None
                 unknown = glyph & _UNKNOWN
                 drawn.append((font, glyph, None if unknown else share))
             first = last
-    return drawn
+    return drawn, right_to_left
 
 
 def _marked(text: str) -> bool:
     return any(unicodedata.category(character)[0] == "M" for character in text)
-
-
-def _right_to_left(textbox) -> bool:
-    """Whether the drawn line has a right-to-left run."""
-    from weasyprint.text.ffi import ffi
-
-    line, _index = textbox.pango_layout.get_first_line()
-    run = line.runs[0] if line.runs != ffi.NULL else ffi.NULL
-    while run != ffi.NULL:
-        if run.data.item.analysis.level % 2:
-            return True
-        run = run.next
-    return False
 
 
 _MISSING_ROOM = 1024  # codes above a font's glyphs left for WeasyPrint's missing glyphs
@@ -523,11 +513,6 @@ def _give_codes(stream, start: int, drawn: list) -> None:
         for at in range(start, len(stream.stream))
         if isinstance(stream.stream[at], bytes) and TJ.match(stream.stream[at])
     ]
-    if sum(len(m[1]) // 4 for at in operations for m in GLYPHS.finditer(stream.stream[at])) != len(
-        drawn
-    ):
-        return  # not the glyphs walked: leave the line as WeasyPrint drew it
-    glyphs = iter(drawn)
     parsed: dict[int, list[list]] = {}  # each TJ's ["glyph", font, glyph, text, code, extra]
     for at in operations:  # and ["move", number]
         parts = parsed[at] = []
@@ -539,8 +524,12 @@ def _give_codes(stream, start: int, drawn: list) -> None:
                     parts.append(["move", float(match[2])])
                 continue
             for i in range(0, len(match[1]), 4):
-                font, glyph, text = next(glyphs)
-                parts.append(["glyph", font, glyph, text, int(match[1][i : i + 4], 16), 0.0])
+                parts.append(["glyph", None, None, None, int(match[1][i : i + 4], 16), 0.0])
+    glyphs = [part for at in operations for part in parsed[at] if part[0] == "glyph"]
+    if len(glyphs) != len(drawn):
+        return  # not the glyphs walked: leave the line as WeasyPrint drew it
+    for part, (font, glyph, text) in zip(glyphs, drawn, strict=True):
+        part[1:4] = font, glyph, text
     # the parts in drawing order, a TJ joined to the next when only rises (Ts)
     # lie between them: the pen goes on from one to the next
     flat: list[list] = []
@@ -569,7 +558,7 @@ def _tj_parts(parts: list[list]) -> list[bytes]:
                 if given is None and extra:  # no wider code: the move stays
                     given = _code(font, glyph, text)
                     run.append(b"%04x" % (glyph if given is None else given))
-                    out += [b"<" + b"".join(run) + b">", pydyf_number(-extra)]
+                    out += [b"<" + b"".join(run) + b">", _number(-extra)]
                     run = []
                     continue
                 code = glyph if given is None else given
@@ -578,13 +567,13 @@ def _tj_parts(parts: list[list]) -> list[bytes]:
             if run:
                 out.append(b"<" + b"".join(run) + b">")
                 run = []
-            out.append(pydyf_number(part[1]))
+            out.append(_number(part[1]))
     if run:
         out.append(b"<" + b"".join(run) + b">")
     return out
 
 
-def pydyf_number(value: float) -> bytes:
+def _number(value: float) -> bytes:
     import pydyf
 
     return pydyf._to_bytes(round(value, 6))
@@ -624,8 +613,8 @@ def _subset_real_glyphs(subset):
     (which would keep every empty glyph id below them)."""
 
     def run(font, to_unicode, hinting):
-        real = set(font.missing.values())
-        kept = {g: t for g, t in to_unicode.items() if g < font.glyph_count or g in real}
+        missing = set(font.missing.values())  # WeasyPrint's codes for .notdef: kept, as it does
+        kept = {g: t for g, t in to_unicode.items() if g < font.glyph_count or g in missing}
         for glyph, *_wanted in font.__dict__.get(_VIRTUAL, {}):
             kept.setdefault(glyph, "")
         return subset(font, kept, hinting)
@@ -645,11 +634,11 @@ def _copied_exactly(draw_first_line):
         source, mapped, font = _drawn_line(stream, textbox)
         source = unmarked(source)
         exact = _exact(source, mapped)
-        drawn = None if exact else _glyph_texts(stream, textbox)
-        if not exact and drawn and _right_to_left(textbox) and not _marked(source):
-            exact = True  # readers order right-to-left glyphs by place; /ActualText they reverse
+        drawn, right_to_left = (None if exact else _glyph_texts(stream, textbox)) or ([], False)
         if drawn:
             _give_codes(stream, start, drawn)
+            # readers order right-to-left glyphs by place; its /ActualText poppler reverses
+            exact = right_to_left and not _marked(source)
         ends_at_space = getattr(textbox, "ends_at_space", False)
         if not exact or (ends_at_space and not _space_after_last_glyph(stream, start, font)):
             stream.stream[start:start] = _actual_text(source + " " * ends_at_space)
