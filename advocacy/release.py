@@ -166,20 +166,21 @@ def dirty_problems(git: Git, paths: Paths) -> list[Problem]:
         for p in (paths.content, paths.templates)
         if p.is_relative_to(paths.root)
     ]
-    entries = []
+    entries: dict = {}  # in order, each once: the second status repeats what it shares
     for options, pathspecs in (
         (["--untracked-files=normal"], ["."]),
         (["--ignored=matching"], read),
     ):
         output = git.run_bytes("status", "--porcelain=v2", "-z", *options, "--", *pathspecs)
-        _head, found = status_entries(output)
-        entries += [e for e in found if e not in entries]
+        entries.update(dict.fromkeys(status_entries(output)[1]))
     problems = []
     for entry in entries:
         status = entry.xy.replace(".", " ")
         kind = status + "/" if entry.path.endswith("/") else status
         message = UNCLEAN.get(kind) or UNCLEAN.get(status.strip()) or CHANGED
         shown = paths.shown(git.top / entry.path) + ("/" if entry.path.endswith("/") else "")
+        # a name that is not UTF-8 (status_entries keeps its bytes) is shown with U+FFFD
+        shown = shown.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         problems.append(Problem(shown, 0, 0, message))
     return problems
 
