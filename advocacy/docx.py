@@ -137,20 +137,19 @@ def _partners_in_a_line(listed) -> None:
     """A group's partners in one paragraph, as print sets them side by side:
     their names apart by a middle dot, their logos by a space; not a bulleted list."""
     line = lxml_html.Element("p", {"class": "partner-line"})
+
+    def write(text: str) -> None:  # at the end of the line so far
+        if len(line):
+            line[-1].tail = (line[-1].tail or "") + text
+        else:
+            line.text = (line.text or "") + text
+
     previous = None
     for item in listed.xpath("./li"):
         logo = len(item) > 0 and item[0].tag == "img" and not (item.text or "").strip()
         if previous is not None:
-            gap = "  " if logo or previous else " · "
-            if len(line):
-                line[-1].tail = (line[-1].tail or "") + gap
-            else:
-                line.text = (line.text or "") + gap
-        if item.text:
-            if len(line):
-                line[-1].tail = (line[-1].tail or "") + item.text
-            else:
-                line.text = (line.text or "") + item.text
+            write("  " if logo or previous else " · ")
+        write(item.text or "")
         for child in list(item):
             line.append(child)
         previous = logo
