@@ -143,6 +143,8 @@ def _styles(values: dict[str, str], body: str, display: str) -> dict[str, dict]:
     accent, muted = values.get("colour-accent", "#b34d16"), values.get("colour-muted", "#55626a")
     text, tint = values.get("colour-text", "#1d2327"), values.get("colour-tint", "#e9f2f3")
     warm, rule = values.get("colour-tint-warm", "#fbf0e8"), values.get("colour-rule", "#c9d3d6")
+    on_primary = values.get("colour-on-primary", "#ffffff")
+    on_primary_soft = values.get("colour-on-primary-soft", "#d3e7ea")
     small = size(values.get("size-small"), 8.5)
     label = size(values.get("size-label"), 7.5)
     heading = size(values.get("size-heading"), 15)
@@ -155,14 +157,14 @@ def _styles(values: dict[str, str], body: str, display: str) -> dict[str, dict]:
         "Title": {
             "font": display,
             "size": size(values.get("size-title"), 30),
-            "colour": values.get("colour-on-primary", "#ffffff"),
+            "colour": on_primary,
             "bold": True,
             "after": 0,
             "band": primary,
         },
         "Subtitle": {
             "size": size(values.get("size-lead"), 12.5),
-            "colour": values.get("colour-on-primary-soft", "#d3e7ea"),
+            "colour": on_primary_soft,
             "after": 12,
             "band": primary,
         },
@@ -170,7 +172,7 @@ def _styles(values: dict[str, str], body: str, display: str) -> dict[str, dict]:
         "Cover Wordmark": {
             "font": display,
             "size": heading,
-            "colour": values.get("colour-on-primary", "#ffffff"),
+            "colour": on_primary,
             "bold": True,
             "after": 4,
             "band": primary,
@@ -178,7 +180,7 @@ def _styles(values: dict[str, str], body: str, display: str) -> dict[str, dict]:
         },
         "Cover Band": {
             "size": label,
-            "colour": values.get("colour-on-primary-soft", "#d3e7ea"),
+            "colour": on_primary_soft,
             "bold": True,
             "caps": True,
             "after": 0,
@@ -187,7 +189,7 @@ def _styles(values: dict[str, str], body: str, display: str) -> dict[str, dict]:
         },
         "Cover Band Status": {
             "size": label,
-            "colour": values.get("colour-on-primary", "#ffffff"),
+            "colour": on_primary,
             "bold": True,
             "caps": True,
             "after": 8,
