@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, write_project
+from tests.test_data import EXAMPLE, FIGURE
 
 # A second brief that shares nothing with MINIMAL's but the project and the bibliography.
 OTHER = {
@@ -255,14 +256,7 @@ def test_a_save_while_a_build_runs_is_built_by_the_next(project):
     assert "Co-ops." in (project / "build" / "brief.html").read_text(encoding="utf-8")
 
 
-FIGURE_FILES = {
-    "content/data/coverage.csv": (ROOT / "tests" / "data" / "coverage.csv").read_text("utf-8"),
-    "content/figures/coverage.yaml": (
-        "title: Coverage by district\nchart: bar\nalt: Bars of coverage in three districts.\n"
-        "data:\n  file: coverage.csv\n  category: district\n  series: [coverage]\n"
-        "unit: Per cent\nsources: [ostrom1990commons]\n"
-    ),
-}
+FIGURE_FILES = {"content/data/coverage.csv": EXAMPLE, "content/figures/coverage.yaml": FIGURE}
 
 
 def spied_build(root: Path, log: Path, *options: str) -> tuple[list[str], list[str]]:
