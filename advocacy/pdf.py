@@ -639,11 +639,14 @@ def _copied_exactly(draw_first_line):
             _give_codes(stream, start, drawn)
             # readers order right-to-left glyphs by place; its /ActualText poppler reverses
             exact = right_to_left and not _marked(source)
-        ends_at_space = getattr(textbox, "ends_at_space", False)
-        if not exact or (ends_at_space and not _space_after_last_glyph(stream, start, font)):
-            stream.stream[start:start] = _actual_text(source + " " * ends_at_space)
+        before = getattr(textbox, "starts_after_space", False)
+        after = getattr(textbox, "ends_at_space", False)
+        # a right-to-left text's start is at its right end, where it is drawn last
+        spaced = before or after
+        if not exact or (spaced and not _space_after_last_glyph(stream, start, font)):
+            stream.stream[start:start] = _actual_text(" " * before + source + " " * after)
             stream.stream.append(b"EMC")
-        space = _space_glyph(font) if ends_at_space else None
+        space = _space_glyph(font) if spaced else None
         if space:  # for readers without /ActualText; drawn after the line, invisible
             stream.stream.append(space)
         return emojis
@@ -701,15 +704,35 @@ def _last_text(line):
     return next((box for box in reversed(list(_text_leaves(line))) if box.text), None)
 
 
+_RIGHT_TO_LEFT_END = "advocacy_right_to_left_end"  # a block's (resume_at, its line's last box)
+
+
+def _right_to_left(box) -> bool:
+    return box.style["direction"] == "rtl"
+
+
 def _noting_spaces_at_line_ends(get_next_linebox):
     """get_next_linebox, noting on a line's last text box that the text had a
     space or a line break where the line ends (and, at the end of an inline
-    element laid out as a block, that the HTML has a space after it)."""
+    element laid out as a block, that the HTML has a space after it).
+
+    Where that box is right to left, the space is noted at the start of the
+    next line's first text box instead, if that is right to left too: a
+    right-to-left line ends at its left, where it is drawn first, and readers
+    that take its text in drawing order (pypdf) read a space drawn there at
+    the line's start; the next line's start, at its right, is drawn last."""
 
     def get(context, linebox, position_y, bottom_space, skip_stack, *args, **kwargs):
         line, resume_at = get_next_linebox(
             context, linebox, position_y, bottom_space, skip_stack, *args, **kwargs
         )
+        ended = getattr(linebox, _RIGHT_TO_LEFT_END, None)
+        if ended is not None and ended[0] is skip_stack and line is not None:
+            first = next((box for box in _text_leaves(line) if box.text), None)
+            if first is not None and _right_to_left(first):
+                ended[1].ends_at_space = False
+                first.starts_after_space = True
+        setattr(linebox, _RIGHT_TO_LEFT_END, None)
         if line is None:
             return line, resume_at
         if resume_at is not None:
@@ -726,6 +749,8 @@ def _noting_spaces_at_line_ends(get_next_linebox):
         last = _last_text(line) if apart else None
         if last is not None and last.text[-1] not in BREAKS:
             last.ends_at_space = True
+            if resume_at is not None and _right_to_left(last):
+                setattr(linebox, _RIGHT_TO_LEFT_END, (resume_at, last))
         return line, resume_at
 
     return get
