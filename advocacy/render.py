@@ -7,7 +7,9 @@ template compiler, so a `{{ }}` in YAML prints as it is.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import sys
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from advocacy import schema
+from advocacy import cache, schema
 from advocacy.actors import LEVEL_LABELS, by_level
 from advocacy.citations import PLACEHOLDER, REFERENCES, Citer, cluster_for
 from advocacy.config import Paths
@@ -68,12 +70,14 @@ INLINE = {"statement", "action", "key_messages", "points", "main_recommendation"
 
 
 class _Compiled(jinja2.BytecodeCache):
-    """Compiled templates, shared by every environment of the process.
+    """Compiled templates, shared by every environment of the process, and
+    remembered for the next build (cache.recall: build/.cache/memo).
 
     Each render has its own environment (its labels are its language's), but
     the templates compile to the same code: Jinja keys it by the template's
     file and checks it against the source's checksum, so an edited template
-    is compiled again.
+    is compiled again. Compiled code is Python's own (marshal), so its memo is
+    keyed by the versions of Python and Jinja too.
     """
 
     def __init__(self) -> None:
@@ -81,11 +85,22 @@ class _Compiled(jinja2.BytecodeCache):
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         code = self.codes.get(bucket.key)
+        if code is None:
+            recalled = cache.recall("template", _compiled_by(bucket))
+            try:
+                code = base64.b64decode(recalled["code"], validate=True) if recalled else None
+            except (TypeError, ValueError):
+                code = None
         if code is not None:
-            bucket.bytecode_from_string(code)
+            bucket.bytecode_from_string(code)  # Jinja checks it: a stale one is compiled again
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.codes[bucket.key] = bucket.bytecode_to_string()
+        self.codes[bucket.key] = code = bucket.bytecode_to_string()
+        cache.remember("template", _compiled_by(bucket), {"code": base64.b64encode(code).decode()})
+
+
+def _compiled_by(bucket: jinja2.bccache.Bucket) -> list[str]:
+    return [bucket.key, bucket.checksum, jinja2.__version__, sys.version]
 
 
 COMPILED = _Compiled()
