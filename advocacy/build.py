@@ -543,25 +543,38 @@ def _draw_one_at_a_time(project: Project, tasks, say) -> dict:
     draws a PDF (advocacy.pdf, WeasyPrint, pikepdf), one after the other: the
     build holds the project and the worker the page being laid out, instead of
     one process both (146 MiB at the peak of the default content, against 87
-    for WeasyPrint alone)."""
+    for WeasyPrint alone). While the worker draws a PDF, the build makes the
+    next task (tasks may render each edition as it is taken), as the workers
+    of _draw_in_workers do."""
     from concurrent.futures.process import BrokenProcessPool
 
     from advocacy import pdf_worker
 
     done, failed, name = {}, [], None
+    drawing: list[tuple[str, object]] = []  # the PDF being drawn: (its edition, its future)
+
+    def finish() -> None:
+        nonlocal name
+        name, future = drawing.pop()
+        result = future.result()
+        if isinstance(result, tuple):
+            failed.append(result)
+        else:
+            done[name] = result
+            say(f"{name}: {plural(result.pages, 'page')}")
+
     try:
-        for task in tasks:
-            name = task.name
-            say(f"{name}: PDF")
+        for task in tasks:  # made while the last task's PDF is drawn
             pool, started = _one_worker()
             started.result()
             arguments = _pdf_arguments(task, project)
-            result = pool.submit(pdf_worker.draw, arguments, _worker_settings()).result()
-            if isinstance(result, tuple):
-                failed.append(result)
-                continue
-            done[name] = result
-            say(f"{name}: {plural(result.pages, 'page')}")
+            if drawing:
+                finish()
+            name = task.name
+            say(f"{name}: PDF")
+            drawing.append((name, pool.submit(pdf_worker.draw, arguments, _worker_settings())))
+        if drawing:
+            finish()
     except BaseException as exc:
         if _ONE_WORKER:
             _stop(_ONE_WORKER[0])
@@ -967,6 +980,17 @@ def _pages(out: OutputFolder, name: str, pages: dict[str, int | None]) -> int | 
     entry, _ = cache.read_entry(out.folder, name, out.shown)
     if entry is not None and entry.pages and f"{name}.pdf" in entry.outputs:
         return entry.pages
-    from advocacy.pdf import page_count
+    return _page_count(out.current(f"{name}.pdf"))
 
-    return page_count(out.current(f"{name}.pdf"))
+
+def _page_count(path: Path) -> int | None:
+    """Pages of a PDF the build folder holds (read by pikepdf, which finds the
+    count in the page tree's root, without WeasyPrint), None if it cannot be
+    read: the index then gives none."""
+    import pikepdf
+
+    try:
+        with pikepdf.open(path) as pdf:
+            return len(pdf.pages)
+    except (OSError, pikepdf.PdfError):
+        return None

@@ -1701,10 +1701,3 @@ def quiet_weasyprint() -> None:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("weasyprint.progress").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-
-
-def page_count(path: Path) -> int:
-    """Pages in an existing PDF file."""
-    from pypdf import PdfReader
-
-    return len(PdfReader(path).pages)

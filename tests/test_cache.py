@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, write_project
+from advocacy import cache
+from tests.conftest import ROOT, html_text, write_project
 from tests.test_data import EXAMPLE, FIGURE
 
 # A second brief that shares nothing with MINIMAL's but the project and the bibliography.
@@ -319,3 +320,64 @@ def test_a_memo_that_is_not_its_answer_is_asked_again(tmp_path):
     calls, _lines = spied_build(root, log, "--html-only", "--force")
     assert any("--citeproc" in c for c in calls)
     assert (root / "build" / "brief.html").read_bytes() == first
+
+
+def test_an_html_only_build_after_an_edit_loads_no_weasyprint(project):
+    """The index gives the page count of the PDF left from before (read from
+    the PDF, since the edition's cache entry has had no PDF since the first
+    HTML-only build), without the module that draws PDFs."""
+    record = project / "content" / "initiatives" / "cooperatives.yaml"
+    edit(record, "Cooperatives.", "Co-ops.")
+    build(project, "--html-only")
+    edit(record, "Co-ops.", "Cooperatives, again.")
+    script = (
+        "import sys\nfrom advocacy.cli import main\n"
+        f"code = main(['--root', {str(project)!r}, 'build', '--html-only'])\n"
+        "heavy = ['weasyprint', 'matplotlib', 'pypdf', 'advocacy.pdf']\n"
+        "print(code, [m for m in heavy if m in sys.modules])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert done.stderr == ""
+    assert done.stdout.splitlines()[-1] == "0 []"
+    rows = html_text(project / "build" / "index.html").split("Files", 1)[1]
+    assert rows.split() == [
+        "A", "test", "brief", "Policy", "brief", "English", "March", "2024", "1", "HTML", "·",
+        "PDF", "Another", "brief", "Policy", "brief", "English", "April", "2024", "1", "HTML",
+        "·", "PDF",
+    ]  # fmt: skip
+
+
+def test_templates_compiled_by_one_build_are_not_compiled_by_the_next(project):
+    """Jinja's compiled code is remembered in build/.cache/memo; a memo that
+    no longer holds the code of its template is compiled again."""
+    script = (
+        "import jinja2\nfrom advocacy.cli import main\n"
+        "compiled = []\ncompile = jinja2.Environment.compile\n"
+        "def counting(self, source, name=None, *args, **kwargs):\n"
+        "    compiled.append(name)\n"
+        "    return compile(self, source, name, *args, **kwargs)\n"
+        "jinja2.Environment.compile = counting\n"
+        f"code = main(['--root', {str(project)!r}, 'build', '--force', '--html-only'])\n"
+        "print(code, sorted(set(compiled)))\n"
+    )
+
+    def compiled() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
+        )
+        assert done.stderr == ""
+        return done.stdout.splitlines()[-1]
+
+    memo = project / "build" / ".cache" / "memo"
+    compiled()  # the copy's templates are in another folder: their code names it
+    assert compiled() == "0 []"
+    for path in memo.glob("template-*.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data["value"]["code"]:
+            data["value"]["code"] = "bm90IGNvZGU="  # "not code", its digest made to match
+            data["sha256"] = cache._value_digest(data["value"])
+            path.write_text(json.dumps(data), encoding="utf-8")
+    assert compiled() != "0 []"
+    assert compiled() == "0 []"
