@@ -564,6 +564,7 @@ def _draw_one_at_a_time(project: Project, tasks, say) -> dict:
             say(f"{name}: {plural(result.pages, 'page')}")
 
     try:
+        _one_worker()  # it imports WeasyPrint while the first task is made
         for task in tasks:  # made while the last task's PDF is drawn
             pool, started = _one_worker()
             started.result()
