@@ -35,6 +35,7 @@ outputs, in the same commit (output.OutputFolder).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -222,8 +223,10 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
+@functools.cache
 def tool_version() -> list:
-    """The tool's code and the versions of what it runs, as one value."""
+    """The tool's code and the versions of what it runs, as one value: read
+    once a process (a live preview's builds run the code it started with)."""
     from importlib import metadata
 
     code = Hasher().files(PACKAGE.glob("*.py"), PACKAGE)
