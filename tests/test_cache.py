@@ -79,6 +79,25 @@ def project(two, tmp_path) -> Path:
     return Path(shutil.copytree(two, tmp_path / "two", symlinks=True))
 
 
+def in_python(script: str) -> list[str]:
+    """The lines a new Python process prints running script; it prints no error."""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert done.stderr == ""
+    return done.stdout.splitlines()
+
+
+def build_loading(root: Path, *options: str, heavy: list[str]) -> list[str]:
+    """The lines a build of root prints in a new process, and last its exit
+    status and the modules of heavy it imported."""
+    return in_python(
+        "import sys\nfrom advocacy.cli import main\n"
+        f"code = main(['--root', {str(root)!r}, 'build', *{list(options)!r}])\n"
+        f"print(code, [m for m in {heavy!r} if m in sys.modules])\n"
+    )
+
+
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text
@@ -89,17 +108,8 @@ def test_a_second_build_rewrites_nothing_and_loads_nothing(project):
     out = project / "build"
     build(project)  # the copy's files have new inodes: this build looks at each edition
     before = states(out)
-    script = (
-        "import sys\nfrom advocacy.cli import main\n"
-        f"code = main(['--root', {str(project)!r}, 'build'])\n"
-        "heavy = ['weasyprint', 'matplotlib', 'pikepdf', 'advocacy.build', 'advocacy.pdf']\n"
-        "print(code, [m for m in heavy if m in sys.modules])\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
-    )
-    assert done.stderr == ""
-    assert done.stdout.splitlines() == [
+    heavy = ["weasyprint", "matplotlib", "pikepdf", "advocacy.build", "advocacy.pdf"]
+    assert build_loading(project, heavy=heavy) == [
         "unchanged build/brief.html and build/brief.pdf, 1 page",
         "unchanged build/other.html and build/other.pdf, 1 page",
         "unchanged build/index.html",
@@ -330,17 +340,8 @@ def test_an_html_only_build_after_an_edit_loads_no_weasyprint(project):
     edit(record, "Cooperatives.", "Co-ops.")
     build(project, "--html-only")
     edit(record, "Co-ops.", "Cooperatives, again.")
-    script = (
-        "import sys\nfrom advocacy.cli import main\n"
-        f"code = main(['--root', {str(project)!r}, 'build', '--html-only'])\n"
-        "heavy = ['weasyprint', 'matplotlib', 'pypdf', 'advocacy.pdf']\n"
-        "print(code, [m for m in heavy if m in sys.modules])\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
-    )
-    assert done.stderr == ""
-    assert done.stdout.splitlines()[-1] == "0 []"
+    heavy = ["weasyprint", "matplotlib", "pypdf", "advocacy.pdf"]
+    assert build_loading(project, "--html-only", heavy=heavy)[-1] == "0 []"
     rows = html_text(project / "build" / "index.html").split("Files", 1)[1]
     assert rows.split() == [
         "A", "test", "brief", "Policy", "brief", "English", "March", "2024", "1", "HTML", "·",
@@ -364,11 +365,7 @@ def test_templates_compiled_by_one_build_are_not_compiled_by_the_next(project):
     )
 
     def compiled() -> str:
-        done = subprocess.run(
-            [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
-        )
-        assert done.stderr == ""
-        return done.stdout.splitlines()[-1]
+        return in_python(script)[-1]
 
     memo = project / "build" / ".cache" / "memo"
     compiled()  # the copy's templates are in another folder: their code names it
