@@ -699,9 +699,10 @@ def _around(box, skip) -> tuple[str, str]:
     return before, at
 
 
-def _last_text(line):
-    """The last text box of line that draws something, or None."""
-    return next((box for box in reversed(list(_text_leaves(line))) if box.text), None)
+def _edge_text(line, last: bool):
+    """The first (or last) text box of line that draws something, or None."""
+    leaves = list(_text_leaves(line))
+    return next((box for box in (reversed(leaves) if last else leaves) if box.text), None)
 
 
 _RIGHT_TO_LEFT_END = "advocacy_right_to_left_end"  # a block's (resume_at, its line's last box)
@@ -728,7 +729,7 @@ def _noting_spaces_at_line_ends(get_next_linebox):
         )
         ended = getattr(linebox, _RIGHT_TO_LEFT_END, None)
         if ended is not None and ended[0] is skip_stack and line is not None:
-            first = next((box for box in _text_leaves(line) if box.text), None)
+            first = _edge_text(line, last=False)
             if first is not None and _right_to_left(first):
                 ended[1].ends_at_space = False
                 first.starts_after_space = True
@@ -746,7 +747,7 @@ def _noting_spaces_at_line_ends(get_next_linebox):
                 and tail[:1] != ""
                 and tail[0] in BREAKS
             )
-        last = _last_text(line) if apart else None
+        last = _edge_text(line, last=True) if apart else None
         if last is not None and last.text[-1] not in BREAKS:
             last.ends_at_space = True
             if resume_at is not None and _right_to_left(last):
